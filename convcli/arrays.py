@@ -1,0 +1,45 @@
+"""Validation of array arguments shared by the public API."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convcli.errors import DataError, UsageError
+
+NAN_POLICIES = ("error", "zero", "propagate")
+
+
+def as_float_array(x, name: str, dtype=np.float32) -> np.ndarray:
+    """``x`` as a NumPy float array of ``dtype`` (a copy only when needed); never modifies ``x``."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged lists and the like
+        raise DataError(f"{name} is not an array: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise DataError(f"{name} must be numeric (real); got dtype {arr.dtype}")
+    if arr.size == 0:
+        raise DataError(f"{name} is empty (shape {arr.shape})")
+    return np.asarray(arr, dtype=dtype)
+
+
+def check_finite(arr: np.ndarray, name: str, policy: str = "error") -> np.ndarray:
+    """Apply the NaN/Inf policy: ``error`` raises, ``zero`` replaces with 0 (a copy), ``propagate`` passes."""
+    if policy not in NAN_POLICIES:
+        raise UsageError(f"nan must be one of {', '.join(NAN_POLICIES)}; got {policy!r}")
+    if policy == "propagate" or arr.dtype.kind not in "fc":
+        return arr
+    finite = np.isfinite(arr)
+    if finite.all():
+        return arr
+    if policy == "error":
+        bad = arr.size - int(finite.sum())
+        raise DataError(f"{name} has {bad} NaN or Inf value(s); use nan='zero' (--nan zero) to replace them")
+    return np.where(finite, arr, 0).astype(arr.dtype, copy=False)
+
+
+def resolve_dtype(dtype) -> np.dtype:
+    """float32 (default) or float64."""
+    dt = np.dtype(np.float32 if dtype is None else dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise UsageError(f"dtype must be float32 or float64; got {dt}")
+    return dt

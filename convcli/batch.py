@@ -1,0 +1,230 @@
+"""Running one operation over many inputs: expanding globs and folders, naming outputs, a progress
+bar on stderr (only on a terminal), worker processes, and a summary of failures.
+
+A failed input does not stop the others (unless ``fail_fast``); each failure is kept with its
+message so that the CLI can name it.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from convcli.errors import ConvcliError, InputError, UsageError
+from convcli.io.atomic import STDIO
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".pgm", ".ppm", ".pnm",
+                    ".pbm", ".webp", ".npy", ".npz")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One input and where its result goes (``None``: no file output)."""
+
+    src: str
+    dst: str | None
+
+
+@dataclass
+class Failure:
+    src: str
+    message: str
+    exit_code: int = 1
+
+
+@dataclass
+class BatchResult:
+    reports: list[dict] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return max((f.exit_code for f in self.failures), default=0)
+
+
+def expand_inputs(inputs: Sequence[str], *, recursive: bool = False,
+                  extensions: Sequence[str] = IMAGE_EXTENSIONS) -> list[tuple[str, str]]:
+    """Expand files, quoted globs and directories into ``(path, relative name)`` pairs, in order.
+
+    A name that matches nothing is kept as it is, so that reading it reports the missing file.
+    """
+    out: list[tuple[str, str]] = []
+    for item in inputs:
+        if item == STDIO:
+            out.append((STDIO, "stdin"))
+        elif os.path.isdir(item):
+            pattern = os.path.join(item, "**", "*") if recursive else os.path.join(item, "*")
+            found = sorted(p for p in glob.glob(pattern, recursive=recursive)
+                           if os.path.isfile(p) and p.lower().endswith(tuple(extensions)))
+            out.extend((p, os.path.relpath(p, item)) for p in found)
+        elif glob.has_magic(item) and not os.path.exists(item):
+            found = sorted(p for p in glob.glob(item, recursive=recursive) if os.path.isfile(p))
+            if not found:
+                raise UsageError(f"no file matches {item!r}")
+            out.extend((p, os.path.basename(p)) for p in found)
+        else:
+            out.append((item, os.path.basename(item)))
+    if not out:
+        raise UsageError("no input files")
+    return out
+
+
+def plan_jobs(
+    inputs: Sequence[str],
+    *,
+    output: str | None,
+    out_dir: str | None,
+    suffix: str = "",
+    fmt: str | None = None,
+    recursive: bool = False,
+    default_ext: str = ".png",
+    keep_ext: Sequence[str] = IMAGE_EXTENSIONS,
+    need_output: bool = True,
+) -> list[Job]:
+    """Pair each input with its output path.
+
+    ``-o`` names the one output of a single input; ``--out-dir`` takes many and names each result
+    after its input (``stem + suffix + extension``, the extension from ``fmt``, else the input's own
+    when writable, else ``default_ext``), mirroring sub-folders of a directory input.
+    """
+    pairs = expand_inputs(inputs, recursive=recursive)
+    if output is not None and out_dir is not None:
+        raise UsageError("give either -o/--output or --out-dir, not both")
+    if output is not None:
+        if len(pairs) > 1:
+            raise UsageError(f"{len(pairs)} inputs but one -o/--output; use --out-dir for many inputs")
+        return [Job(pairs[0][0], output)]
+    if out_dir is None:
+        if need_output:
+            raise UsageError("say where the result goes: -o FILE (- for stdout) or --out-dir DIR")
+        return [Job(src, None) for src, _ in pairs]
+    jobs = []
+    seen: dict[str, str] = {}
+    for src, rel in pairs:
+        stem, ext = os.path.splitext(rel)
+        if fmt:
+            ext = "." + fmt.lower().lstrip(".")
+        elif ext.lower() not in keep_ext:
+            ext = default_ext
+        dst = os.path.join(out_dir, stem + suffix + ext)
+        if dst in seen:
+            raise UsageError(f"{seen[dst]} and {src} would both be written to {dst}; use --suffix or --format")
+        seen[dst] = src
+        jobs.append(Job(src, dst))
+    return jobs
+
+
+def prepare_out_dir(out_dir: str | None, jobs: Sequence[Job]) -> None:
+    """Create the output folder (and mirrored sub-folders)."""
+    if out_dir is None:
+        return
+    for job in jobs:
+        if job.dst:
+            try:
+                os.makedirs(os.path.dirname(job.dst) or ".", exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"cannot create the output directory: {exc.strerror or exc}", out_dir) from None
+
+
+def _run_one(work: Callable[[Job], dict], job: Job) -> dict:
+    return work(job)
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    work: Callable[[Job], dict],
+    *,
+    n_jobs: int = 1,
+    fail_fast: bool = False,
+    progress: bool = True,
+    label: str = "filtering",
+) -> BatchResult:
+    """Run ``work`` on every job; ``work`` must be picklable (a module-level function or a
+    ``functools.partial`` of one) when ``n_jobs > 1``. Failures are collected, not raised."""
+    result = BatchResult()
+    start = time.perf_counter()
+    bar = _progress_bar(len(jobs), label) if progress and len(jobs) > 1 else None
+    try:
+        if n_jobs <= 1 or len(jobs) <= 1:
+            for job in jobs:
+                if not _record(result, job, lambda job=job: work(job)) and fail_fast:
+                    break
+                if bar:
+                    bar.advance()
+        else:
+            _run_pool(jobs, work, n_jobs, fail_fast, result, bar)
+    finally:
+        if bar:
+            bar.close()
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _record(result: BatchResult, job: Job, call: Callable[[], dict]) -> bool:
+    try:
+        report = call()
+    except ConvcliError as exc:
+        exc.with_path(job.src if exc.path is None else exc.path)
+        result.failures.append(Failure(job.src, str(exc), exc.exit_code))
+        return False
+    except MemoryError:
+        result.failures.append(Failure(job.src, f"out of memory ({job.src})"))
+        return False
+    result.reports.append(report)
+    return True
+
+
+def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn")) as pool:
+        pending = {pool.submit(_run_one, work, job): job for job in jobs}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = pending.pop(fut)
+                    ok = _record(result, job, fut.result)
+                    if bar:
+                        bar.advance()
+                    if not ok and fail_fast:
+                        for other in pending:
+                            other.cancel()
+                        pending.clear()
+                        break
+        except BaseException:
+            for other in pending:
+                other.cancel()
+            raise
+
+
+class _progress_bar:
+    """A rich progress bar on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self._progress = None
+        if not sys.stderr.isatty():
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        self._progress = Progress(
+            "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task(label, total=total)
+
+    def advance(self) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()

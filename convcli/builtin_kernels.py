@@ -1,0 +1,134 @@
+"""The built-in kernels: a registry of named factories with typed, documented parameters.
+
+Other modules add entries with :func:`register` (e.g. ``gabor``). Factories return float64 arrays
+in the contract's orientation: rows = y (downward), columns = x (rightward).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from convcli.errors import KernelSpecError
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a built-in kernel."""
+
+    name: str
+    kind: type  # int or float
+    default: float | int | None
+    doc: str
+    minimum: float | None = None
+    positive: bool = False  # strictly greater than minimum
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A named kernel factory."""
+
+    name: str
+    summary: str
+    factory: Callable[..., np.ndarray]
+    params: tuple[Param, ...] = field(default_factory=tuple)
+    aliases: tuple[str, ...] = ()
+
+    def build(self, values: dict[str, float | int]) -> np.ndarray:
+        """Call the factory with ``values`` over the parameters' defaults."""
+        merged = {p.name: p.default for p in self.params}
+        merged.update(values)
+        return np.asarray(self.factory(**merged), dtype=np.float64)
+
+
+REGISTRY: dict[str, Builtin] = {}
+
+
+def register(builtin: Builtin) -> Builtin:
+    """Add a built-in kernel (and its aliases) to the registry."""
+    for name in (builtin.name, *builtin.aliases):
+        REGISTRY[name] = builtin
+    return builtin
+
+
+def builtins() -> list[Builtin]:
+    """The registered kernels, each once, in registration order."""
+    seen: dict[str, Builtin] = {}
+    for b in REGISTRY.values():
+        seen.setdefault(b.name, b)
+    return list(seen.values())
+
+
+# --- factories -------------------------------------------------------------------------------
+
+_SMOOTH = {"sobel": (1.0, 2.0, 1.0), "prewitt": (1.0, 1.0, 1.0), "scharr": (3.0, 10.0, 3.0)}
+
+
+def _gradient_x(weights: tuple[float, float, float]) -> np.ndarray:
+    # textbook orientation for true convolution: conv with this is positive where intensity grows
+    # to the right (the kernel is flipped, so it reads right minus left)
+    return np.outer(weights, [1.0, 0.0, -1.0])
+
+
+def _box(size: int) -> np.ndarray:
+    return np.full((size, size), 1.0 / (size * size))
+
+
+def gaussian_1d(sigma: float, size: int | None = None) -> np.ndarray:
+    """Normalised sampled Gaussian, ``size`` odd (default ``2*ceil(3*sigma)+1``)."""
+    if size is None:
+        size = 2 * math.ceil(3 * sigma) + 1
+    t = np.arange(size) - (size - 1) / 2.0
+    g = np.exp(-(t**2) / (2.0 * sigma**2))
+    return g / g.sum()
+
+
+def _gaussian(sigma: float, size: int | None = None) -> np.ndarray:
+    g = gaussian_1d(sigma, size)
+    return np.outer(g, g)
+
+
+def _identity(size: int = 3) -> np.ndarray:
+    k = np.zeros((size, size))
+    k[(size - 1) // 2, (size - 1) // 2] = 1.0
+    return k
+
+
+def _exp_decay(alpha: float, n: int) -> np.ndarray:
+    w = np.exp(-alpha * np.arange(n))
+    return w / w.sum()
+
+
+for _name, _w in _SMOOTH.items():
+    register(Builtin(f"{_name}-x", f"{_name.capitalize()} horizontal derivative (3x3)",
+                     lambda _w=_w: _gradient_x(_w)))
+    register(Builtin(f"{_name}-y", f"{_name.capitalize()} vertical derivative (3x3, y grows downward)",
+                     lambda _w=_w: _gradient_x(_w).T))
+
+register(Builtin("laplacian", "4-neighbour Laplacian (3x3)",
+                 lambda: np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])))
+register(Builtin("diff", "two-tap difference [1, -1] (1 row, 2 columns): with --mode corr, pixel minus "
+                 "its right neighbour", lambda: np.array([[1.0, -1.0]])))
+register(Builtin("identity", "the delta kernel (output = input)", _identity,
+                 (Param("size", int, 3, "kernel size (odd)", 1),)))
+register(Builtin("box", "normalised NxN mean", _box, (Param("size", int, 3, "side length", 1),)))
+register(Builtin("gaussian", "normalised 2-D Gaussian (separable)", _gaussian,
+                 (Param("sigma", float, 1.0, "standard deviation in pixels", 0.0, True),
+                  Param("size", int, None, "side length (default 2*ceil(3*sigma)+1)", 1))))
+register(Builtin("moving-average", "1-D mean of N samples", lambda n: np.full(n, 1.0 / n),
+                 (Param("n", int, 5, "number of samples", 1),)))
+register(Builtin("exp-decay", "1-D causal weights exp(-alpha*t), t = 0..n-1, normalised to sum 1",
+                 _exp_decay,
+                 (Param("alpha", float, 0.5, "decay per sample", 0.0), Param("n", int, 8, "number of taps", 1))))
+
+
+def lookup(name: str) -> Builtin:
+    """The built-in called ``name``; :class:`KernelSpecError` listing the names otherwise."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        names = ", ".join(b.name for b in builtins())
+        raise KernelSpecError(f"unknown kernel {name!r}; built-in kernels are: {names}") from None

@@ -1,0 +1,155 @@
+"""``convolve``: 1-D, 2-D and channels-last multi-channel convolution and correlation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from convcli.arrays import as_float_array, check_finite, resolve_dtype
+from convcli.conventions import (
+    BOUNDARIES,
+    BOUNDARY_CODES,
+    MODES,
+    PADDINGS,
+    Axis,
+    axes_for,
+    check_choice,
+    per_axis,
+)
+from convcli.errors import UsageError
+
+METHODS = ("auto", "direct")
+
+
+def convolve(
+    x,
+    k,
+    *,
+    mode: str = "conv",
+    padding: str = "same",
+    boundary: str = "reflect",
+    stride: int | Sequence[int] = 1,
+    dilation: int | Sequence[int] = 1,
+    method: str = "auto",
+    dtype=None,
+    nan: str = "error",
+) -> np.ndarray:
+    """Convolve (or correlate) an array with a kernel.
+
+    The kernel's number of dimensions is the number of spatial axes: a 1-D kernel filters a
+    signal ``(N,)`` or, channel by channel, ``(N, C)``; a 2-D kernel filters an image ``(H, W)``
+    or each channel of ``(H, W, C)`` alone. A ``(1, K)`` or ``(K, 1)`` kernel on a 1-D signal is
+    used as the 1-D kernel it is.
+
+    Parameters
+    ----------
+    x : array_like
+        Input samples (any real dtype), channels last.
+    k : array_like
+        The kernel.
+    mode : {'conv', 'corr'}
+        ``conv`` is true convolution (the kernel is flipped), ``corr`` cross-correlation
+        (what deep-learning libraries call convolution).
+    padding : {'same', 'valid', 'full'}
+        ``full`` and ``valid`` as ``scipy.signal.convolve2d``; ``same`` is ``full`` cropped to the
+        input size starting at index ``(k-1)//2`` on each axis (``k`` the dilated kernel size).
+    boundary : {'reflect', 'zero', 'mirror', 'nearest', 'wrap'}
+        How the input is extended for ``same`` and ``full``: ``reflect`` ``cba|abcd|dcb``,
+        ``mirror`` ``dcb|abcd|cba``, ``nearest`` ``aaa|abcd|ddd``, ``wrap`` ``bcd|abcd|abc``,
+        ``zero`` ``000|abcd|000``.
+    stride : int or sequence of int
+        Keep output samples ``0, s, 2s, ...`` on each axis (the skipped ones are never computed).
+    dilation : int or sequence of int
+        Spacing between kernel taps.
+    method : {'auto', 'direct'}
+        Algorithm; every method gives the same result to floating-point rounding.
+    dtype : {None, numpy.float32, numpy.float64}
+        Working and output precision; float32 by default.
+    nan : {'error', 'zero', 'propagate'}
+        What to do with NaN or Inf in ``x``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The result, float32 (or ``dtype``), channels last like ``x``.
+
+    Raises
+    ------
+    UsageError
+        A bad option (also a ``ValueError``).
+    DataError
+        Empty or non-finite data, or a kernel larger than the input with ``valid`` padding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from convcli import convolve
+    >>> convolve(np.arange(5.0), [1, 0, -1], padding="valid")
+    array([2., 2., 2.], dtype=float32)
+    """
+    mode = check_choice("mode", mode, MODES)
+    padding = check_choice("padding", padding, PADDINGS)
+    boundary = check_choice("boundary", boundary, BOUNDARIES)
+    check_choice("method", method, METHODS)
+    dt = resolve_dtype(dtype)
+    kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
+    xa = as_float_array(x, "input", dt)
+    if kern.ndim == 2 and xa.ndim == 1 and 1 in kern.shape:
+        kern = kern.ravel()
+    if kern.ndim not in (1, 2):
+        raise UsageError(f"a {kern.ndim}-D kernel is not supported here (1-D or 2-D kernels)")
+    spatial = kern.ndim
+    if xa.ndim not in (spatial, spatial + 1):
+        raise UsageError(
+            f"a {spatial}-D kernel needs a {spatial}-D input or a {spatial}-D input with channels last; "
+            f"got an input of shape {xa.shape}"
+        )
+    xa = check_finite(xa, "input", nan)
+    strides = per_axis("stride", stride, spatial)
+    dilations = per_axis("dilation", dilation, spatial)
+    axes = axes_for(xa.shape[:spatial], kern.shape, strides, dilations, padding)
+    c = np.ascontiguousarray(np.flip(kern) if mode == "conv" else kern, dtype=dt)
+    code = BOUNDARY_CODES[boundary]
+    if spatial == 1:
+        return _convolve1d(xa, c, axes[0], code)
+    return _convolve2d(xa, c, axes, code)
+
+
+def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int) -> np.ndarray:
+    # each channel becomes a row of a 2-D problem whose vertical kernel size is 1
+    rows = np.ascontiguousarray(x.reshape(1, -1) if x.ndim == 1 else x.T)
+    out = np.empty((rows.shape[0], ax.length), dtype=c.dtype)
+    _direct2d(rows, c.reshape(1, -1), out, (0, ax.offset), (1, ax.stride), (1, ax.dilation), code)
+    return out[0] if x.ndim == 1 else np.ascontiguousarray(out.T)
+
+
+def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int) -> np.ndarray:
+    ay, ax = axes
+    offsets = (ay.offset, ax.offset)
+    strides = (ay.stride, ax.stride)
+    dilations = (ay.dilation, ax.dilation)
+    if x.ndim == 2:
+        out = np.empty((ay.length, ax.length), dtype=c.dtype)
+        _direct2d(np.ascontiguousarray(x), c, out, offsets, strides, dilations, code)
+        return out
+    channels = x.shape[2]
+    out = np.empty((ay.length, ax.length, channels), dtype=c.dtype)
+    plane = np.empty((ay.length, ax.length), dtype=c.dtype)
+    for ch in range(channels):
+        _direct2d(np.ascontiguousarray(x[:, :, ch]), c, plane, offsets, strides, dilations, code)
+        out[:, :, ch] = plane
+    return out
+
+
+def _direct2d(x, c, out, offsets, strides, dilations, code) -> None:
+    from convcli.kernels.direct2d import correlate2d
+    from convcli.threads import block_count
+
+    oh, ow = out.shape
+    if oh >= 8:
+        row_blocks, col_blocks = block_count(oh), 1
+    else:
+        row_blocks, col_blocks = oh, max(1, min(block_count(ow // 2048 + 1), ow))
+    correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
+                code, row_blocks, col_blocks)

@@ -1,0 +1,28 @@
+"""Index mapping for the boundary rules (codes shared with ``convcli.conventions.BOUNDARY_CODES``)."""
+
+from numba import njit
+
+ZERO, REFLECT, MIRROR, NEAREST, WRAP = 0, 1, 2, 3, 4
+
+
+@njit(cache=True)
+def map_index(i, n, mode):
+    """Map a possibly out-of-range index ``i`` into ``[0, n)``; ``-1`` means "zero" (outside)."""
+    if i >= 0 and i < n:
+        return i
+    if mode == ZERO:
+        return -1
+    if mode == NEAREST:
+        return 0 if i < 0 else n - 1
+    if mode == WRAP:
+        return i % n
+    if mode == REFLECT:  # cba|abcd|dcb: period 2n
+        p = 2 * n
+        j = i % p
+        return j if j < n else p - 1 - j
+    # MIRROR, dcb|abcd|cba: period 2n - 2
+    if n == 1:
+        return 0
+    p = 2 * n - 2
+    j = i % p
+    return j if j < n else p - j
