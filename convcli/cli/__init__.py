@@ -3,14 +3,24 @@
 Each command lives in its own module and registers itself on ``app`` when imported here.
 """
 
-from convcli.cli import (
-    filter_cmd,  # noqa: F401
-    kernels_cmd,  # noqa: F401
-)
 from convcli.cli.app import app
+from convcli.cli import filter_cmd, kernels_cmd
 
-# commands of later issues register here, one import each:
-# (edges/gabor) (pool/layer/check) (ops/matrix) (audio) (learn/local/tiled) (volumes)
+# --- edges and Gabor (issue 3) ---
+
+# --- pooling, multi-channel kernels, layer, check (issue 4) ---
+
+# --- operation counts and convolution matrices (issue 5) ---
+
+# --- audio (issue 6) ---
+
+# --- performance (issue 7) ---
+
+# --- gradients, locally connected, tiled (issue 8) ---
+
+# --- volumes (issue 9) ---
+
+# --- reliability (issue 10) ---
 
 
 def main() -> None:
