@@ -515,3 +515,32 @@ def _receptive_field(axes: Sequence[Axis], layers: int) -> dict:
         "inputs_connected": math.prod(rf),
         "input_fraction": covered / math.prod(ax.n for ax in axes),
     }
+
+
+def direct_vs_dense(input_shape: Sequence[int], kernel, *, seconds: float | None = None, **geometry) -> dict:
+    """The direct-convolution vs dense-matrix comparison of one actual run (what ``filter --report`` shows).
+
+    ``geometry`` holds the :func:`op_counts` options; ``seconds`` is the measured filtering time, which
+    gives the achieved FLOP rate and the dense product's time at that same rate (an optimistic bound:
+    the matrix would not even fit in memory for ordinary images).
+    """
+    r = op_counts(input_shape, kernel, layers=1, **geometry)
+    d, m = r["direct"], r["dense"]
+    out = {
+        "direct_flops": d["flops"],
+        "direct_multiply_adds": d["multiply_adds"],
+        "parameters": d["parameters"],
+        "dense_rows": m["rows"],
+        "dense_cols": m["cols"],
+        "dense_entries": m["entries"],
+        "dense_nonzeros": m["nonzeros"],
+        "dense_bytes_float32": m["bytes_float32"],
+        "dense_flops": m["flops"],
+        "dense_over_direct": m["flops_over_direct"],
+    }
+    if seconds is not None:
+        out["measured_seconds"] = seconds
+        rate = d["flops"] / seconds if seconds > 0 else None
+        out["direct_flops_per_second"] = rate
+        out["dense_seconds_at_measured_rate"] = m["flops"] / rate if rate else None
+    return out
