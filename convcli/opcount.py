@@ -500,19 +500,29 @@ def _parameters(layer: Layer, axes: Sequence[Axis], direct: dict, dense: dict, t
 
 
 def _receptive_field(axes: Sequence[Axis], layers: int) -> dict:
+    """Span of input samples reaching one output after ``layers`` stacked copies of this layer, and
+    how many of them actually connect (dilation leaves holes)."""
     sizes = []
     rf = [1] * len(axes)
     jump = [1] * len(axes)
+    reached: list[np.ndarray | None] = [np.zeros(1, dtype=np.int64) for _ in axes]
     for _ in range(layers):
-        rf = [r + (ax.effective - 1) * j for r, ax, j in zip(rf, axes, jump, strict=True)]
-        jump = [j * ax.stride for j, ax in zip(jump, axes, strict=True)]
+        for a, ax in enumerate(axes):
+            rf[a] += (ax.effective - 1) * jump[a]
+            if reached[a] is not None and rf[a] <= 1 << 20:
+                reached[a] = np.unique(reached[a][:, None] + jump[a] * ax.dilation * np.arange(ax.k)[None, :])
+            else:
+                reached[a] = None
+            jump[a] *= ax.stride
         sizes.append(list(rf))
+    connected = None if any(r is None for r in reached) else math.prod(len(r) for r in reached)
     covered = math.prod(min(r, ax.n) for r, ax in zip(rf, axes, strict=True))
     return {
         "layers": layers,
         "per_layer": sizes,
         "size": sizes[-1],
-        "inputs_connected": math.prod(rf),
+        "inputs_spanned": math.prod(rf),
+        "inputs_connected": connected,
         "input_fraction": covered / math.prod(ax.n for ax in axes),
     }
 

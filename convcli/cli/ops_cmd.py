@@ -175,7 +175,10 @@ def _print_report(r: dict) -> None:
 
     sizes = ", ".join(f"{i + 1}: {_size(s)}" for i, s in enumerate(rf["per_layer"]))
     console.print(f"receptive field after stacked layers (indirect connections): {sizes} "
-                  f"-> {_n(rf['inputs_connected'])} input samples, {rf['input_fraction']:.3g} of the input")
+                  f"-> {_n(rf['inputs_spanned'])} input samples spanned"
+                  + (f" ({_n(rf['inputs_connected'])} connected)" if rf["inputs_connected"] not in
+                     (None, rf["inputs_spanned"]) else "")
+                  + f", {rf['input_fraction']:.3g} of the input")
     console.print("conventions:")
     for key, text in r["conventions"].items():
         console.print(f"  {key}: {text}")
