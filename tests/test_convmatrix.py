@@ -159,3 +159,26 @@ def test_verify_reports_a_small_error_and_catches_a_wrong_matrix(rng):
     assert v["ok"] and v["max_abs_error"] < 1e-5
     m[3, 4] += 0.5
     assert not verify_matrix(m, (5, 5), k, boundary="mirror")["ok"]
+
+
+def test_parse_bytes_and_formats():
+    from convcli.matrix_io import matrix_format, parse_bytes
+
+    assert parse_bytes("268435456") == 256 << 20
+    assert parse_bytes("256MiB") == parse_bytes("256m") == 256 << 20
+    assert parse_bytes("1G") == 1 << 30 and parse_bytes("2MB") == 2_000_000
+    for bad in ("", "lots", "12 parsecs", "-5"):
+        with pytest.raises(UsageError):
+            parse_bytes(bad)
+    assert matrix_format("-", None) == "png" and matrix_format("a.CSV", None) == "csv"
+    with pytest.raises(UsageError):
+        matrix_format("m.jpg", None)
+
+
+def test_picture_refuses_huge_matrices_and_scales_small_ones():
+    from convcli.matrix_io import matrix_picture
+
+    with pytest.raises(UsageError, match="write .npy"):
+        matrix_picture(np.zeros((9000, 2), dtype=np.float32))
+    pic = matrix_picture(np.eye(3))
+    assert pic.shape == (3 * 24 + 2, 3 * 24 + 2, 3) and pic.dtype == np.uint8

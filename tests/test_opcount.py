@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convcli import conv_matrix, op_counts
 from convcli.errors import UsageError
@@ -237,3 +239,29 @@ def test_direct_vs_dense_with_a_measured_time():
     assert c["direct_flops"] == 267_960 and c["dense_entries"] == 8_003_072_000
     assert c["direct_flops_per_second"] == 267_960 / 0.5
     assert c["dense_seconds_at_measured_rate"] == pytest.approx(c["dense_flops"] / (267_960 / 0.5))
+
+
+@settings(max_examples=40)
+@given(
+    h=st.integers(1, 7), w=st.integers(1, 7), kh=st.integers(1, 3), kw=st.integers(1, 4),
+    boundary=st.sampled_from(BOUNDARIES), padding=st.sampled_from(PADDINGS), mode=st.sampled_from(("conv", "corr")),
+    sy=st.integers(1, 3), sx=st.integers(1, 3), dy=st.integers(1, 2), dx=st.integers(1, 3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_nonzeros_property(h, w, kh, kw, boundary, padding, mode, sy, sx, dy, dx, seed):
+    rng = np.random.default_rng(seed)
+    k = _random_kernel(rng, (kh, kw))
+    opts = dict(mode=mode, padding=padding, boundary=boundary, stride=(sy, sx), dilation=(dy, dx))
+    if padding == "valid" and (dy * (kh - 1) + 1 > h or dx * (kw - 1) + 1 > w):
+        return
+    m = conv_matrix((h, w), k, dtype=np.float64, **opts)
+    assert op_counts((h, w), k, **opts)["dense"]["nonzeros"] == np.count_nonzero(m)
+
+
+def test_volume_kernel_counts():
+    r = op_counts((6, 7, 8), (3, 3, 3), padding="valid")
+    assert r["output_shape"] == [4, 5, 6]
+    assert r["direct"]["multiplies"] == 4 * 5 * 6 * 27
+    assert r["separable"]["rank"] is None  # a shape alone: rank unknown
+    r = op_counts((6, 7, 8), np.ones((3, 3, 3)), padding="valid")
+    assert r["separable"]["rank"] == 1 and r["separable"]["taps_per_output_separable"] == 9
