@@ -333,6 +333,11 @@ def _axis_signatures(ax: Axis, boundary: str) -> list[tuple[np.ndarray, int]]:
 
 def structural_nonzeros(signatures: Sequence[list[tuple[np.ndarray, int]]], pattern: np.ndarray) -> int:
     """Nonzeros of the convolution matrix of one spatial kernel (``pattern``: its nonzero taps)."""
+    if pattern.all():
+        # every tap nonzero: each row's count is the product of its per-axis distinct columns
+        return math.prod(sum(count * _distinct(labels) for labels, count in sig) for sig in signatures)
+    if pattern.ndim == 2:
+        return _nonzeros_2d(signatures, pattern)
     total = 0
     sizes = pattern.shape
     for combo in itertools.product(*signatures):
@@ -344,6 +349,42 @@ def structural_nonzeros(signatures: Sequence[list[tuple[np.ndarray, int]]], patt
             valid &= lab >= 0
             key = key * sizes[a] + lab
         total += rows * int(np.unique(key[valid]).size)
+    return total
+
+
+def _distinct(labels: np.ndarray) -> int:
+    return int(np.unique(labels[labels >= 0]).size)
+
+
+def _indicators(signature: list[tuple[np.ndarray, int]]) -> list[np.ndarray]:
+    """For each signature, the (taps x input samples) 0/1 matrix of which tap reads which sample."""
+    mats = []
+    for labels, _ in signature:
+        classes = np.unique(labels[labels >= 0])
+        mats.append((labels[:, None] == classes[None, :]).astype(np.float32))
+    return mats
+
+
+def _nonzeros_2d(signatures, pattern: np.ndarray) -> int:
+    """2-D nonzeros: for a row class pair, the samples (cy, cx) reached by a nonzero tap are the nonzeros
+    of ``Ay.T @ P @ Ax`` (0/1 indicator products, exact in float32), all column classes at once."""
+    sig_y, sig_x = signatures
+    ay, ax = _indicators(sig_y), _indicators(sig_x)
+    widths = np.array([a.shape[1] for a in ax], dtype=np.int64)
+    if not widths.sum():
+        return 0
+    ax_all = np.concatenate(ax, axis=1)
+    ends = np.cumsum(widths)
+    starts = ends - widths
+    counts_x = np.array([count for _, count in sig_x], dtype=np.int64)
+    p = pattern.astype(np.float32)
+    total = 0
+    for a, (_, count_y) in zip(ay, sig_y, strict=True):
+        if not a.shape[1]:
+            continue
+        reached = ((a.T @ p) > 0).astype(np.float32) @ ax_all > 0
+        cum = np.concatenate([[0], np.cumsum(reached.sum(axis=0, dtype=np.int64))])
+        total += count_y * int(np.dot(cum[ends] - cum[starts], counts_x))
     return total
 
 

@@ -265,3 +265,15 @@ def test_volume_kernel_counts():
     assert r["separable"]["rank"] is None  # a shape alone: rank unknown
     r = op_counts((6, 7, 8), np.ones((3, 3, 3)), padding="valid")
     assert r["separable"]["rank"] == 1 and r["separable"]["taps_per_output_separable"] == 9
+
+
+@pytest.mark.parametrize("boundary,padding", [("zero", "same"), ("reflect", "full"), ("wrap", "same"),
+                                              ("mirror", "valid")])
+def test_volume_nonzeros_against_the_naive_matrix(rng, boundary, padding):
+    from tests.naive import naive_conv_matrix
+
+    k = _random_kernel(rng, (2, 3, 2), zeros=0.4)
+    m = naive_conv_matrix((3, 4, 3), k, boundary=boundary, padding=padding)
+    r = op_counts((3, 4, 3), k, boundary=boundary, padding=padding)
+    assert r["dense"]["nonzeros"] == np.count_nonzero(m)
+    assert (r["dense"]["rows"], r["dense"]["cols"]) == m.shape
