@@ -178,3 +178,11 @@ def test_ops_real_process():
     assert json.loads(proc.stdout)["direct"]["flops"] == 267_960
     proc = run_process("matrix", "--input", "600x600", "--kernel", "box:3")
     assert proc.returncode == 2 and proc.stderr.decode().startswith("convcli: error: the dense matrix would be")
+
+
+def test_ops_volume_shape_only_kernel_is_wxhxd():
+    res = run("ops", "--input", "20x16x12", "--kernel", "5x3x1", "--padding", "valid", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    # WxHxD everywhere: input (D, H, W) = (12, 16, 20), kernel (D, H, W) = (1, 3, 5)
+    assert doc["kernel_shape"] == [1, 3, 5] and doc["output_shape"] == [12, 14, 16]

@@ -56,6 +56,8 @@ def ops_command(
 
     if is_shape_spec(kernel):
         k = parse_shape(kernel, what="--kernel", channels=True)
+        if len(k) == 3:  # WxHxD -> (D, H, W), as inline 3-D kernels
+            k = (k[2],) + k[:2]
     else:
         k = parse_kernel(kernel)
     kdims = len(k) if isinstance(k, tuple) else k.ndim
