@@ -28,6 +28,10 @@ __all__ = [
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
 
 # --- operation counts and convolution matrices (issue 5) ---
+from convcli.convmatrix import conv_matrix
+from convcli.opcount import op_counts
+
+__all__ += ["conv_matrix", "op_counts"]
 
 # --- audio (issue 6) ---
 

@@ -12,6 +12,7 @@ from convcli.convolve import convolve
 from convcli.errors import UsageError
 from convcli.io.atomic import check_target
 from convcli.io.images import DEFAULT_MAX_PIXELS, ImageData, read_image, write_image
+from convcli.opcount import direct_vs_dense
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ def filter_file(job, opts: FilterOptions) -> dict:
     t1 = time.perf_counter()
     y, alpha, facts = filter_array(data, opts)
     t2 = time.perf_counter()
+    facts["direct_vs_dense"] = direct_vs_dense(
+        data.pixels.shape, image_kernel(opts.kernel), seconds=t2 - t1, mode=opts.mode, padding=opts.padding,
+        boundary=opts.boundary, stride=opts.stride, dilation=opts.dilation)
     full_scale = 1.0 if (opts.normalize and data.full_scale) else data.full_scale
     write_image(job.dst, y, alpha=alpha, alpha_scale=data.full_scale, depth=opts.depth,
                 output_range=opts.output_range, full_scale=full_scale, fmt=opts.fmt)

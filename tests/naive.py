@@ -53,3 +53,16 @@ def naive_channels(x, k, **options):
     if x.ndim == k.ndim:
         return naive_convolve(x, k, **options)
     return np.stack([naive_convolve(x[..., c], k, **options) for c in range(x.shape[-1])], axis=-1)
+
+
+def naive_conv_matrix(shape, k, **options):
+    """The matrix of ``naive_convolve`` built column by column: column ``j`` is the response to the
+    unit impulse at input sample ``j`` (row-major), so ``M @ x.ravel() == naive_convolve(x).ravel()``."""
+    shape = tuple(shape)
+    n = int(np.prod(shape))
+    columns = []
+    for j in range(n):
+        e = np.zeros(n)
+        e[j] = 1.0
+        columns.append(naive_convolve(e.reshape(shape), k, **options).ravel())
+    return np.stack(columns, axis=1)

@@ -11,6 +11,8 @@ from convcli.cli import filter_cmd, kernels_cmd
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
 
 # --- operation counts and convolution matrices (issue 5) ---
+from convcli.cli import ops_cmd
+from convcli.cli import matrix_cmd
 
 # --- audio (issue 6) ---
 

@@ -104,4 +104,23 @@ def _print_report(rep: dict, *, err: bool) -> None:
         ("time", f"filter {secs['filter'] * 1e3:.1f} ms, read {secs['read'] * 1e3:.1f} ms, "
                  f"write {secs['write'] * 1e3:.1f} ms"),
     ]
+    rows += _direct_vs_dense_rows(rep.get("direct_vs_dense"))
     print_table("convcli filter", rows, err=err)
+
+
+def _direct_vs_dense_rows(c: dict | None) -> list[tuple[str, str]]:
+    """The direct convolution vs dense matrix rows of ``--report`` (issue 5)."""
+    if not c:
+        return []
+    from convcli.convmatrix import format_bytes
+
+    rate = c.get("direct_flops_per_second")
+    dense_s = c.get("dense_seconds_at_measured_rate")
+    return [
+        ("direct conv", f"{c['direct_flops']:,} FLOPs, {c['parameters']:,} parameters"
+                        + (f", {rate / 1e6:,.1f} MFLOP/s measured" if rate else "")),
+        ("dense matrix", f"{c['dense_rows']:,} x {c['dense_cols']:,} = {c['dense_entries']:,} entries "
+                         f"({format_bytes(c['dense_bytes_float32'])} float32), {c['dense_nonzeros']:,} nonzero"),
+        ("dense vs direct", f"{c['dense_flops']:,} FLOPs = {c['dense_over_direct']:,.0f}x"
+                            + (f", ~{dense_s:,.1f} s at this run's rate" if dense_s else "")),
+    ]
