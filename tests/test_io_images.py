@@ -166,3 +166,13 @@ def test_unwritable_and_too_many_channels(tmp_path):
     with pytest.raises(OutputError):
         write_image(str(tmp_path / "five.png"), np.zeros((2, 2, 5)))
     assert os.listdir(tmp_path) == []
+
+
+def test_outputs_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = str(tmp_path / "perm.png")
+        save_image(path, np.zeros((2, 2), dtype=np.uint8))
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644

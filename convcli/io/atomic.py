@@ -55,6 +55,7 @@ def atomic_open(path: str) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror or exc}", path) from None
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs get the usual mode
         with os.fdopen(fd, "wb") as fh:
             yield fh
         os.replace(tmp, path)
@@ -64,6 +65,12 @@ def atomic_open(path: str) -> Iterator[BinaryIO]:
     except BaseException:
         _unlink_quietly(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _unlink_quietly(path: str) -> None:
