@@ -13,6 +13,9 @@ from convcli.cli import filter_cmd, kernels_cmd
 # --- operation counts and convolution matrices (issue 5) ---
 
 # --- audio (issue 6) ---
+from convcli.cli import spectrogram_cmd
+from convcli.cli import resynth_cmd
+from convcli.cli import smooth_cmd
 
 # --- performance (issue 7) ---
 
