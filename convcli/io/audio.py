@@ -22,7 +22,7 @@ from convcli.io.atomic import STDIO, atomic_open
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".au", ".w64", ".caf")
 _FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".oga": "OGG", ".aif": "AIFF", ".aiff": "AIFF",
             ".au": "AU", ".w64": "W64", ".caf": "CAF"}
-_PCM = ("PCM_U8", "PCM_S8", "PCM_16", "PCM_24", "PCM_32")
+_PCM = {"PCM_U8": 8, "PCM_S8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
 # libsndfile fixes up a data chunk that is longer than the file, and logs "data : N (should be M)"
 _SHORT_DATA = re.compile(r"^\s*(?:data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
 
@@ -202,9 +202,12 @@ def save_audio(path: str, x, sample_rate: int, *, subtype: str | None = None, fm
     if not sf.check_format(container, subtype):
         raise UsageError(f"{container} cannot hold {subtype} samples; choose one of "
                          f"{', '.join(sf.available_subtypes(container))}")
-    if subtype in _PCM or subtype in ("ULAW", "ALAW"):
-        arr = np.clip(arr, -1.0, 1.0)
-    data = np.ascontiguousarray(arr, dtype=np.float64 if subtype == "DOUBLE" else np.float32)
+    if subtype in _PCM:
+        data = _quantise(arr, _PCM[subtype])
+    else:
+        if subtype in ("ULAW", "ALAW"):
+            arr = np.clip(arr, -1.0, 1.0)
+        data = np.ascontiguousarray(arr, dtype=np.float64 if subtype == "DOUBLE" else np.float32)
     buf = io.BytesIO()
     try:
         sf.write(buf, data, int(sample_rate), subtype=subtype, format=container)
@@ -212,3 +215,14 @@ def save_audio(path: str, x, sample_rate: int, *, subtype: str | None = None, fm
         raise OutputError(f"cannot encode audio: {exc}", path) from None
     with atomic_open(path) as fh:
         fh.write(buf.getvalue())
+
+
+def _quantise(x: np.ndarray, bits: int) -> np.ndarray:
+    """Round to ``bits``-bit PCM (full scale ``2**(bits-1)``, as libsndfile reads it back), clipped,
+    never wrapped, left-aligned in int16/int32 (libsndfile keeps the top bits). Rounding here,
+    not in libsndfile (which truncates), makes a read-write round trip exact."""
+    half = 2.0 ** (bits - 1)
+    q = np.clip(np.rint(np.asarray(x, dtype=np.float64) * half), -half, half - 1)
+    if bits <= 16:
+        return np.ascontiguousarray(q * 2.0 ** (16 - bits), dtype=np.int16)
+    return np.ascontiguousarray(q * 2.0 ** (32 - bits), dtype=np.int32)
