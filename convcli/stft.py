@@ -11,6 +11,7 @@ squares overlap to a non-zero sum (hann, hamming, blackman with ``hop <= n_fft/2
 
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,7 +22,9 @@ from convcli.conventions import check_choice
 from convcli.errors import DataError, UsageError
 
 WINDOWS = ("hann", "hamming", "blackman", "rect")
-_BLOCK = 2048  # frames per FFT call (a few MiB: stays in cache-friendly chunks, splits over threads)
+_BLOCK = 256  # frames per FFT call: a 1 MiB float32 buffer at n_fft 1024 stays in cache (measured 2-3x faster)
+_THREAD_FRAMES = 8192  # fewer frames than this run on one thread
+_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"  # numpy.fft functions take out= since NumPy 2
 
 
 def get_window(window: str, n: int, dtype=np.float64) -> np.ndarray:
@@ -70,21 +73,32 @@ def _workers(n_blocks: int) -> int:
     return max(1, min(cpus, n_blocks))
 
 
-def _map_blocks(fn, n_frames: int) -> None:
-    """Call ``fn(t0, t1)`` over blocks of frames, on threads (NumPy's FFT releases the GIL).
-
-    Each block writes its own slice of the output, so the result does not depend on the threads.
-    """
-    starts = range(0, n_frames, _BLOCK)
-    jobs = [(t0, min(t0 + _BLOCK, n_frames)) for t0 in starts]
-    workers = _workers(len(jobs))
+def _map_ranges(fn, n_frames: int) -> None:
+    """Call ``fn(t0, t1)`` over contiguous ranges of frames, one per thread (NumPy's FFT releases
+    the GIL). Each range writes its own slice of the output, so threads never change the result."""
+    workers = _workers(n_frames // _THREAD_FRAMES)
+    # ranges start at multiples of _BLOCK, so every frame lands in the same FFT block for any thread count
+    blocks = -(-n_frames // _BLOCK)
+    bounds = [min(n_frames, _BLOCK * (blocks * i // workers)) for i in range(workers + 1)]
     if workers == 1:
-        for t0, t1 in jobs:
-            fn(t0, t1)
+        fn(0, n_frames)
         return
     with ThreadPoolExecutor(workers) as pool:
-        for fut in [pool.submit(fn, t0, t1) for t0, t1 in jobs]:
+        for fut in [pool.submit(fn, a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]:
             fut.result()
+
+
+def _rfft_frames(view: np.ndarray, win: np.ndarray, dest: np.ndarray, t0: int, t1: int) -> None:
+    """``dest[t] = rfft(view[t] * win)`` for ``t0 <= t < t1``, in cache-sized blocks."""
+    buf = np.empty((min(_BLOCK, t1 - t0), view.shape[1]), dtype=win.dtype)
+    for a in range(t0, t1, _BLOCK):
+        b = min(a + _BLOCK, t1)
+        frames = buf[:b - a]
+        np.multiply(view[a:b], win, out=frames)
+        if _HAS_OUT:
+            np.fft.rfft(frames, axis=1, out=dest[a:b])
+        else:  # pragma: no cover - NumPy 1.x
+            dest[a:b] = np.fft.rfft(frames, axis=1)
 
 
 def stft(x, *, n_fft: int = 1024, hop: int = 256, window: str = "hann", center: bool = True,
@@ -145,12 +159,7 @@ def stft(x, *, n_fft: int = 1024, hop: int = 256, window: str = "hann", center: 
         xp = np.zeros(n + 2 * pad, dtype=dt)
         xp[pad:pad + n] = chans[:, c]
         view = np.lib.stride_tricks.sliding_window_view(xp, n_fft)[::hop][:frames]
-        dest = out[c]
-
-        def block(t0: int, t1: int, view=view, dest=dest) -> None:
-            dest[t0:t1] = np.fft.rfft(view[t0:t1] * win, axis=1)
-
-        _map_blocks(block, frames)
+        _map_ranges(functools.partial(_rfft_frames, view, win, out[c]), frames)
     # (C, T, F) in memory; return the (F, T[, C]) view
     return out[0].T if xa.ndim == 1 else out.transpose(2, 1, 0)
 
@@ -205,9 +214,7 @@ def istft(S, *, hop: int = 256, window: str = "hann", center: bool = True, n_fft
     win = get_window(window, n_fft)
     total = n_fft + hop * (frames - 1)
     wsum = np.zeros(total)
-    sq = win * win
-    for t in range(frames):  # the window-sum is per frame start, cheap next to the FFTs
-        wsum[t * hop:t * hop + n_fft] += sq
+    _overlap_add(wsum, np.broadcast_to(win * win, (frames, n_fft)), 0, hop)
     good = wsum > 1e-10 * wsum.max()
     inv = np.zeros(total)
     inv[good] = 1.0 / wsum[good]
@@ -219,7 +226,8 @@ def istft(S, *, hop: int = 256, window: str = "hann", center: bool = True, n_fft
         spec = chans[:, :, c].T
         for t0 in range(0, frames, _BLOCK):
             t1 = min(t0 + _BLOCK, frames)
-            seg = np.fft.irfft(spec[t0:t1], n=n_fft, axis=1) * win
+            seg = np.fft.irfft(spec[t0:t1], n=n_fft, axis=1)
+            seg *= win.astype(seg.dtype, copy=False)
             _overlap_add(y, seg, t0, hop)
         y *= inv
         keep = y[pad:pad + n_out]

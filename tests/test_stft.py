@@ -51,12 +51,24 @@ def test_multichannel_is_per_channel(rng):
         np.testing.assert_array_equal(S[:, :, c], stft(x[:, c], n_fft=128, hop=32))
 
 
-def test_many_blocks_match_direct_dft(rng):
-    # more frames than one FFT block (2048): the threaded block split must not change anything
-    x = rng.standard_normal(2500 * 8)
+def test_many_blocks_and_threads_match_direct_dft(rng):
+    # enough frames for several FFT blocks on several threads: the split must not change anything
+    from convcli.stft import _THREAD_FRAMES
+
+    x = rng.standard_normal(20000 * 8)
     got = stft(x, n_fft=16, hop=8, dtype=np.float64)
-    assert got.shape[1] > 2048
+    assert got.shape[1] > 2 * _THREAD_FRAMES
     np.testing.assert_allclose(got, naive_stft(x, 16, 8, "hann"), atol=1e-10)
+    one = _with_threads(1, lambda: stft(x.astype(np.float32), n_fft=16, hop=8))
+    two = _with_threads(2, lambda: stft(x.astype(np.float32), n_fft=16, hop=8))
+    np.testing.assert_array_equal(one, two)
+
+
+def _with_threads(n, fn):
+    from unittest import mock
+
+    with mock.patch("convcli.stft._workers", lambda blocks: max(1, min(n, blocks))):
+        return fn()
 
 
 @pytest.mark.parametrize("window,hops", [("hann", (256, 128)), ("hamming", (256, 512)), ("blackman", (256, 341)),
