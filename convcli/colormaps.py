@@ -82,7 +82,7 @@ def with_axes(picture: np.ndarray, *, seconds: float, top_hz: float, bottom_hz: 
     ink = (0, 0, 0)
     draw.rectangle([left - 1, top - 1, left + w, top + h], outline=ink)
     if seconds > 0:
-        step = _nice_step(seconds, max(2, w // 80))
+        step = _nice_step(seconds, max(2, w // 60))
         for k in range(int(seconds / step) + 1):
             s = k * step
             x = left + int(round(s / seconds * (w - 1)))
@@ -90,10 +90,19 @@ def with_axes(picture: np.ndarray, *, seconds: float, top_hz: float, bottom_hz: 
             draw.text((x - 8, top + h + 4), f"{s:g}s", fill=ink, font=font)
     span = top_hz - bottom_hz
     if span > 0:
-        position = row_hz or (lambda f: (f - bottom_hz) / span)
-        step = _nice_step(span, max(2, h // 40))
-        for k in range(int(span / step) + 1):
-            f = bottom_hz + k * step
+        if row_hz is None:
+            position = lambda f: (f - bottom_hz) / span  # noqa: E731
+            step = _nice_step(span, max(2, h // 40))
+            ticks = [bottom_hz + k * step for k in range(int(span / step) + 1)]
+        else:  # a warped (mel) axis: octave-spaced ticks that are at least 12 pixels apart
+            position = row_hz
+            ticks, last = [], None
+            for f in [bottom_hz] + [125.0 * 2**k for k in range(12)]:
+                y = position(f) * (h - 1)
+                if bottom_hz <= f <= top_hz and (last is None or y - last >= 12):
+                    ticks.append(f)
+                    last = y
+        for f in ticks:
             y = top + h - 1 - int(round(position(f) * (h - 1)))
             draw.line([left - 4, y, left - 1, y], fill=ink)
             label = f"{f / 1000:g}k" if f >= 1000 else f"{f:g}"

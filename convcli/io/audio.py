@@ -77,7 +77,7 @@ def read_audio(path: str) -> AudioData:
     except InputError:
         raise
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError) as exc:
-        text = str(exc).replace(f"Error opening {src!r}: ", "") if isinstance(src, str) else str(exc)
+        text = re.sub(r"^Error opening .*?: ", "", str(exc))
         raise InputError(f"not an audio file libsndfile can read ({text.strip() or type(exc).__name__})",
                          name) from None
     if frames == 0 or samples.shape[0] == 0:
