@@ -187,13 +187,15 @@ def smooth_file(job, opts: SmoothOptions) -> dict:
     """Smooth ``job.src`` (audio, CSV/TSV or .npy) and write ``job.dst`` (its kind by extension)."""
     from convcli.io.audio import audio_format, read_audio, save_audio
 
-    out_kind = "table" if opts.fmt in ("csv", "tsv", "txt") else "npy" if opts.fmt == "npy" else (
-        "audio" if opts.fmt else _kind(job.dst) if job.dst != STDIO else "table")
+    kind = _kind(job.src) if job.src != STDIO else "audio"
+    if opts.fmt:
+        out_kind = "table" if opts.fmt in ("csv", "tsv", "txt") else "npy" if opts.fmt == "npy" else "audio"
+    else:  # by the output's extension; standard output gets the input's kind (audio: WAV)
+        out_kind = _kind(job.dst) if job.dst != STDIO else kind
     if out_kind == "audio":
         audio_format(job.dst, opts.fmt)
     check_target(job.dst, force=opts.force, inputs=(job.src,))
     t0 = time.perf_counter()
-    kind = _kind(job.src) if job.src != STDIO else "audio"
     header, delimiter, rate, subtype, kept = None, ",", opts.sample_rate, opts.subtype, []
     if kind == "audio":
         audio = read_audio(job.src)

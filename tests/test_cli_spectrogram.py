@@ -239,3 +239,15 @@ def test_real_processes_round_trip(tmp_path):
     p = run_process("spectrogram", str(tmp_path / "missing.wav"), "-o", str(tmp_path / "x.png"))
     assert p.returncode == 1 and p.stderr.decode().startswith("convcli: error: no such file")
     assert b"Traceback" not in p.stderr
+
+
+def test_folder_input_with_out_dir(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    _tone_file(src, name="a.wav")
+    _tone_file(src, name="b.flac")
+    (src / "notes.txt").write_text("not audio")
+    out = tmp_path / "out"
+    _ok(run("spectrogram", str(src), "--out-dir", str(out), "--format", "npz", "--n-fft", "128", "--hop", "32"))
+    assert sorted(os.listdir(out)) == ["a.npz", "b.npz"]
+    assert all(is_spectrogram_npz(str(out / n)) for n in os.listdir(out))

@@ -123,3 +123,23 @@ def test_wav_to_csv_and_npy(tmp_path):
                     str(tmp_path / "b.wav"))
     assert p.returncode == 0, p.stderr
     assert sf.info(str(tmp_path / "b.wav")).samplerate == 8000
+
+
+def test_stdout_gets_the_inputs_kind(tmp_path):
+    import io
+
+    src = tmp_path / "t.csv"
+    src.write_text("a,b\n1,2\n3,4\n")
+    res = run("smooth", str(src), "-k", "moving-average:2", "-o", "-")
+    assert res.exit_code == 0 and res.stdout.splitlines() == ["a,b", "1,2", "2,3"]
+    wav = tmp_path / "x.wav"
+    sf.write(str(wav), np.zeros(100), 8000)
+    p = run_process("smooth", str(wav), "-k", "moving-average:2", "-o", "-")
+    assert p.returncode == 0 and sf.info(io.BytesIO(p.stdout)).samplerate == 8000
+
+
+def test_bad_audio_is_exit_1(tmp_path):
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF....WAVEfmt nothing here")
+    res = run("smooth", str(bad), "-k", "moving-average:2", "-o", str(tmp_path / "o.wav"))
+    assert res.exit_code == 1 and "bad.wav" in res.stderr and "Traceback" not in res.output

@@ -43,7 +43,7 @@ def smooth_command(
     sample_rate: Annotated[Optional[int], typer.Option(  # noqa: UP045
         "--sample-rate", min=1, help="Sample rate for audio written from a CSV or .npy.", show_default=False)] = None,
     fmt: Annotated[Optional[Literal["wav", "flac", "ogg", "csv", "tsv", "npy"]], typer.Option(  # noqa: UP045
-        "--format", help="Output format (default: from the output's extension; - writes CSV).")] = None,
+        "--format", help="Output format (default: from the output's extension; - writes the input's kind).")] = None,
     suffix: opt.Suffix = "",
     force: opt.Force = False,
     json_out: opt.Json = False,
