@@ -143,3 +143,13 @@ def test_bad_audio_is_exit_1(tmp_path):
     bad.write_bytes(b"RIFF....WAVEfmt nothing here")
     res = run("smooth", str(bad), "-k", "moving-average:2", "-o", str(tmp_path / "o.wav"))
     assert res.exit_code == 1 and "bad.wav" in res.stderr and "Traceback" not in res.output
+
+
+def test_causal_zero_boundary_is_scipy_lfilter():
+    import scipy.signal
+
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((400, 2))
+    w = parse_kernel("exp-decay:alpha=0.1,n=40")
+    want = scipy.signal.lfilter(w / w.sum(), [1.0], x, axis=0)  # FIR filter from rest: past samples only
+    np.testing.assert_allclose(smooth(x, w, boundary="zero", dtype=np.float64), want, atol=1e-12)
