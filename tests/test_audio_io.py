@@ -129,7 +129,7 @@ def _bad_files(tmp_path):
 
 @pytest.mark.parametrize("name,words", [
     ("empty_samples.wav", "no samples"), ("truncated.wav", "truncated"), ("truncated24.wav", "truncated"),
-    ("header_only.wav", "not an audio file"), ("rate0.wav", ""), ("text.wav", "not an audio file"),
+    ("header_only.wav", "not an audio file"), ("rate0.wav", "sample rate is 0"), ("text.wav", "not an audio file"),
     ("zero_bytes.wav", "empty"), ("truncated.flac", ""),
 ])
 def test_bad_files_are_input_errors(tmp_path, name, words):

@@ -77,6 +77,8 @@ def read_audio(path: str) -> AudioData:
     except InputError:
         raise
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, EOFError) as exc:
+        if _wav_sample_rate(src) == 0:  # libsndfile only says "SF_INFO struct incomplete"
+            raise InputError("the sample rate is 0", name) from None
         text = re.sub(r"^Error opening .*?: ", "", str(exc))
         raise InputError(f"not an audio file libsndfile can read ({text.strip() or type(exc).__name__})",
                          name) from None
@@ -89,6 +91,25 @@ def read_audio(path: str) -> AudioData:
     if samples.shape[1] == 1:
         samples = samples[:, 0]
     return AudioData(np.ascontiguousarray(samples), rate, subtype, fmt)
+
+
+def _wav_sample_rate(src) -> int | None:
+    """The sample rate field of a RIFF/WAVE header's ``fmt `` chunk, or None if there is none."""
+    if isinstance(src, io.BytesIO):
+        head = src.getvalue()[:65536]
+    else:
+        with open(src, "rb") as fh:
+            head = fh.read(65536)
+    if head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+        return None
+    order = "little" if head[:4] == b"RIFF" else "big"
+    pos = 12
+    while pos + 8 <= len(head):
+        size = int.from_bytes(head[pos + 4:pos + 8], order)
+        if head[pos:pos + 4] == b"fmt " and pos + 16 <= len(head):
+            return int.from_bytes(head[pos + 12:pos + 16], order)
+        pos += 8 + size + (size & 1)
+    return None
 
 
 def load_audio(path: str) -> tuple[np.ndarray, int]:
