@@ -34,6 +34,12 @@ from convcli.opcount import op_counts
 __all__ += ["conv_matrix", "op_counts"]
 
 # --- audio (issue 6) ---
+from convcli.io.audio import load_audio, save_audio
+from convcli.smoothing import smooth
+from convcli.spectrogram import griffin_lim, mel_filterbank
+from convcli.stft import istft, stft
+
+__all__ += ["griffin_lim", "istft", "load_audio", "mel_filterbank", "save_audio", "smooth", "stft"]
 
 # --- performance: methods (issue 7) ---
 

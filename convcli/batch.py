@@ -86,6 +86,7 @@ def plan_jobs(
     default_ext: str = ".png",
     keep_ext: Sequence[str] = IMAGE_EXTENSIONS,
     need_output: bool = True,
+    extensions: Sequence[str] = IMAGE_EXTENSIONS,
 ) -> list[Job]:
     """Pair each input with its output path.
 
@@ -93,7 +94,7 @@ def plan_jobs(
     after its input (``stem + suffix + extension``, the extension from ``fmt``, else the input's own
     when writable, else ``default_ext``), mirroring sub-folders of a directory input.
     """
-    pairs = expand_inputs(inputs, recursive=recursive)
+    pairs = expand_inputs(inputs, recursive=recursive, extensions=extensions)
     if output is not None and out_dir is not None:
         raise UsageError("give either -o/--output or --out-dir, not both")
     if output is not None:

@@ -76,6 +76,12 @@ def filter_array(data: ImageData, opts: FilterOptions) -> tuple[np.ndarray, np.n
 
 def filter_file(job, opts: FilterOptions) -> dict:
     """Read ``job.src``, filter it, write ``job.dst`` atomically; return a report (JSON-ready)."""
+    from convcli.io.spectrogram_files import is_spectrogram_npz
+
+    if is_spectrogram_npz(job.src):  # a spectrogram .npz: filter the magnitude, keep the phase (issue 6)
+        from convcli.spectrogram import filter_spectrogram_file
+
+        return filter_spectrogram_file(job, opts)
     check_target(job.dst, force=opts.force, inputs=(job.src,))
     t0 = time.perf_counter()
     data = read_image(job.src, max_pixels=opts.max_pixels, allow_truncated=opts.allow_truncated)

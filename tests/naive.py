@@ -66,3 +66,46 @@ def naive_conv_matrix(shape, k, **options):
         e[j] = 1.0
         columns.append(naive_convolve(e.reshape(shape), k, **options).ravel())
     return np.stack(columns, axis=1)
+
+
+# --- audio (issue 6) ---
+
+
+def naive_window(name, n):
+    """Periodic windows straight from their textbook formulas (``k = 0..n-1``, period ``n``)."""
+    k = np.arange(n)
+    if name == "hann":
+        return np.sin(np.pi * k / n) ** 2
+    if name == "hamming":
+        return 0.54 - 0.46 * np.cos(2 * np.pi * k / n)
+    if name == "blackman":
+        return 0.42 - 0.5 * np.cos(2 * np.pi * k / n) + 0.08 * np.cos(4 * np.pi * k / n)
+    return np.ones(n)
+
+
+def naive_stft(x, n_fft, hop, window, center=True):
+    """``S[f, t] = sum_n w[n] xp[t*hop + n] exp(-2j pi f n / n_fft)`` by a direct DFT matrix, where
+    ``xp`` is ``x`` zero-padded by ``n_fft//2`` on both sides when ``center``."""
+    x = np.asarray(x, dtype=np.float64)
+    pad = n_fft // 2 if center else 0
+    xp = np.concatenate([np.zeros(pad), x, np.zeros(pad)])
+    w = naive_window(window, n_fft)
+    frames = 1 + (len(xp) - n_fft) // hop
+    f = np.arange(n_fft // 2 + 1)[:, None]
+    n = np.arange(n_fft)[None, :]
+    dft = np.exp(-2j * np.pi * f * n / n_fft)
+    out = np.empty((n_fft // 2 + 1, frames), dtype=np.complex128)
+    for t in range(frames):
+        out[:, t] = dft @ (w * xp[t * hop:t * hop + n_fft])
+    return out
+
+
+def naive_causal_average(x, w):
+    """``s(t) = sum_j w[j] x(t - j) / sum(w)``, with ``x(t) = x(0)`` for ``t < 0`` (repeat the first sample)."""
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64) / np.sum(w)
+    out = np.zeros_like(x)
+    for t in range(x.shape[0]):
+        for j in range(len(w)):
+            out[t] += w[j] * x[max(t - j, 0)]
+    return out

@@ -15,6 +15,9 @@ from convcli.cli import ops_cmd
 from convcli.cli import matrix_cmd
 
 # --- audio (issue 6) ---
+from convcli.cli import spectrogram_cmd
+from convcli.cli import resynth_cmd
+from convcli.cli import smooth_cmd
 
 # --- performance (issue 7) ---
 
