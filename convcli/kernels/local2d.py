@@ -1,0 +1,65 @@
+"""Locally connected (unshared) and tiled correlation on planar (channel-first) arrays.
+
+Input ``X[ci, y, x]`` (Cin, H, W); output ``Z[i, r, q]`` (Cout, OH, OW), valid, stride ``(sy, sx)``::
+
+    local:  Z[i, r, q] = sum_{ci,a,b} X[ci, r*sy + a, q*sx + b] * w[i, r, q, ci, a, b]
+    tiled:  Z[i, r, q] = sum_{ci,a,b} X[ci, r*sy + a, q*sx + b] * k[i, ci, a, b, r % ty, q % tx]
+
+Each output row is owned by one parallel task and summed in a fixed order (float64 accumulators),
+so results do not depend on the number of threads.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, parallel=True)
+def local_corr(x, w, out, sy, sx):
+    """Fill ``out`` with the locally connected layer (see the module doc)."""
+    cout, oh, ow = out.shape
+    cin = x.shape[0]
+    kh = w.shape[4]
+    kw = w.shape[5]
+    for task in prange(cout * oh):
+        i = task // oh
+        r = task % oh
+        for q in range(ow):
+            acc = 0.0
+            for ci in range(cin):
+                for a in range(kh):
+                    xrow = x[ci, r * sy + a]
+                    wrow = w[i, r, q, ci, a]
+                    base = q * sx
+                    for b in range(kw):
+                        acc += xrow[base + b] * wrow[b]
+            out[i, r, q] = acc
+    return out
+
+
+@njit(cache=True, parallel=True)
+def tiled_corr(x, k, out, sy, sx):
+    """Fill ``out`` with the tiled convolution (see the module doc)."""
+    cout, oh, ow = out.shape
+    cin = x.shape[0]
+    kh = k.shape[2]
+    kw = k.shape[3]
+    ty = k.shape[4]
+    tx = k.shape[5]
+    for task in prange(cout * oh):
+        i = task // oh
+        r = task % oh
+        u = r % ty
+        row = np.zeros(ow)
+        for ci in range(cin):
+            for a in range(kh):
+                xrow = x[ci, r * sy + a]
+                for b in range(kw):
+                    for p in range(tx):
+                        # output columns p, p + tx, ... use kernel column phase p
+                        w = k[i, ci, a, b, u, p]
+                        for q in range(p, ow, tx):
+                            row[q] += w * xrow[q * sx + b]
+        orow = out[i, r]
+        for q in range(ow):
+            orow[q] = row[q]
+    return out
