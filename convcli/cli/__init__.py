@@ -17,6 +17,8 @@ from convcli.cli import filter_cmd, kernels_cmd
 # --- performance (issue 7) ---
 
 # --- gradients, locally connected, tiled (issue 8) ---
+from convcli.cli import learn_cmd
+from convcli.cli import unshared_cmd
 
 # --- volumes (issue 9) ---
 
