@@ -133,8 +133,15 @@ def tiled_convolve(x, k, *, stride: int | Sequence[int] = 1, dtype=None) -> np.n
                          f"{xa.shape[2]}")
     strides = per_axis("stride", stride, 2)
     oh, ow = output_size(xa.shape, (kh, kw), strides)
-    out = tiled_corr(_planar(xa), np.ascontiguousarray(ka), np.empty((cout, oh, ow)), *strides)
-    return np.ascontiguousarray(np.moveaxis(out, 0, -1), dtype=dt)
+    xp = _planar(xa)
+    out = np.empty((oh, ow, cout), dtype=dt)
+    plane = np.empty((oh, ow))
+    columns = np.arange(ow) % ka.shape[5]
+    for i in range(cout):
+        # e[u, l, m, n, q] = k[i, l, m, n, u, q % tx]: one output channel's kernels, one per output column
+        e = np.ascontiguousarray(np.moveaxis(ka[i][..., columns], 3, 0))
+        out[:, :, i] = tiled_corr(xp, e, plane, *strides)
+    return out
 
 
 def kernel_as_4d(kernel, channels: int, mode: str = "conv") -> np.ndarray:

@@ -106,7 +106,8 @@ def _report(input_path, target_path, output, result, kernel, mode, seconds, *, j
     if quiet:
         return
     rows = [
-        ("solver", f"{result.solver}, {result.steps} steps" + (f", lr {result.lr:.4g}" if result.lr else "")),
+        ("solver", "lstsq (exact least squares)" if result.solver == "lstsq" else
+         f"{result.solver}, {result.steps} steps" + (f", lr {result.lr:.4g}" if result.lr else "")),
         ("kernel", f"{'x'.join(map(str, kernel.shape))} for --mode {mode}" + (f" -> {output}" if output else "")),
     ]
     if kernel.ndim == 2 and kernel.size <= 49:

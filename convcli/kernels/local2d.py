@@ -5,6 +5,8 @@ Input ``X[ci, y, x]`` (Cin, H, W); output ``Z[i, r, q]`` (Cout, OH, OW), valid, 
     local:  Z[i, r, q] = sum_{ci,a,b} X[ci, r*sy + a, q*sx + b] * w[i, r, q, ci, a, b]
     tiled:  Z[i, r, q] = sum_{ci,a,b} X[ci, r*sy + a, q*sx + b] * k[i, ci, a, b, r % ty, q % tx]
 
+(the tiled kernel takes one output channel at a time, its kernels expanded along the columns).
+
 Each output row is owned by one parallel task and summed in a fixed order (float64 accumulators),
 so results do not depend on the number of threads.
 """
@@ -37,29 +39,33 @@ def local_corr(x, w, out, sy, sx):
 
 
 @njit(cache=True, parallel=True)
-def tiled_corr(x, k, out, sy, sx):
-    """Fill ``out`` with the tiled convolution (see the module doc)."""
-    cout, oh, ow = out.shape
+def tiled_corr(x, e, out, sy, sx):
+    """Fill ``out`` (OH, OW) with output channel ``i`` of the tiled convolution, given that channel's
+    kernels expanded along the output columns: ``e[u, ci, a, b, q] = k[i, ci, a, b, u, q % tx]``
+    (so the inner loop runs over contiguous memory and vectorises)."""
+    oh, ow = out.shape
     cin = x.shape[0]
-    kh = k.shape[2]
-    kw = k.shape[3]
-    ty = k.shape[4]
-    tx = k.shape[5]
-    for task in prange(cout * oh):
-        i = task // oh
-        r = task % oh
+    ty = e.shape[0]
+    kh = e.shape[2]
+    kw = e.shape[3]
+    span = sx * (ow - 1) + 1
+    for r in prange(oh):
         u = r % ty
         row = np.zeros(ow)
         for ci in range(cin):
             for a in range(kh):
                 xrow = x[ci, r * sy + a]
                 for b in range(kw):
-                    for p in range(tx):
-                        # output columns p, p + tx, ... use kernel column phase p
-                        w = k[i, ci, a, b, u, p]
-                        for q in range(p, ow, tx):
-                            row[q] += w * xrow[q * sx + b]
-        orow = out[i, r]
+                    wv = e[u, ci, a, b]
+                    if sx == 1:
+                        xs = xrow[b : b + ow]
+                        for q in range(ow):
+                            row[q] += wv[q] * xs[q]
+                    else:
+                        xs = xrow[b : b + span]
+                        for q in range(ow):
+                            row[q] += wv[q] * xs[q * sx]
+        orow = out[r]
         for q in range(ow):
             orow[q] = row[q]
     return out
