@@ -102,3 +102,14 @@ def test_sparkline():
     line = sparkline([10.0**-i for i in range(200)], width=50)
     assert len(line) == 50 and line[0] == BARS[-1] and line[-1] == BARS[0]
     assert list(line) == sorted(line, reverse=True)
+
+
+def test_compare_reports_the_distance_to_least_squares(pair):
+    src, tgt, _ = pair
+    res = run("learn", str(src), str(tgt), "--size", "3", "--solver", "gd", "--steps", "5", "--compare", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    learned = np.flip(np.array(doc["kernel"]))  # back to correlation form
+    assert doc["lstsq"]["relative_error"] < 1e-5
+    assert doc["lstsq"]["kernel_max_difference"] == pytest.approx(np.abs(learned - np.flip(SOBEL_X)).max(), abs=1e-6)
+    assert doc["relative_error"] > doc["lstsq"]["relative_error"]

@@ -48,6 +48,8 @@ def learn_command(
                                             help="Nesterov momentum (--solver momentum).")] = 0.95,
     seed: Annotated[Optional[int], typer.Option(  # noqa: UP045
         "--seed", help="Start from small random values with this seed (default: zeros).")] = None,
+    compare: Annotated[bool, typer.Option(
+        "--compare", help="Also solve exactly (least squares) and report how far the result is from it.")] = False,
     mode: opt.Mode = "conv",
     force: opt.Force = False,
     json_out: opt.Json = False,
@@ -81,21 +83,27 @@ def learn_command(
         result = learn_kernel(x, target, (kh, kw), channels=channels, solver=solver, steps=steps, lr=lr,
                               momentum=momentum, seed=seed, callback=bar.update)
     seconds = time.perf_counter() - t0
+    exact = None
+    if compare and solver != "lstsq":
+        best = learn_kernel(x, target, (kh, kw), channels=channels, solver="lstsq")
+        exact = {"rms_error": best.rms_error, "relative_error": best.relative_error,
+                 "kernel_max_difference": float(abs(best.kernel - result.kernel).max())}
     # learned as a correlation; `filter`'s conv mode flips the kernel, so save it flipped for conv
     kernel = result.kernel[..., ::-1, ::-1].copy() if mode == "conv" else result.kernel
     if output is not None:
         save_kernel(output, kernel)
-    _report(input_path, target_path, output, result, kernel, mode, seconds, json_out=json_out, quiet=quiet)
+    _report(input_path, target_path, output, result, kernel, mode, seconds, exact, json_out=json_out, quiet=quiet)
 
 
-def _report(input_path, target_path, output, result, kernel, mode, seconds, *, json_out, quiet) -> None:
+def _report(input_path, target_path, output, result, kernel, mode, seconds, exact, *, json_out, quiet) -> None:
     import numpy as np
 
     from convcli.cli.sparkline import sparkline
 
     line = sparkline(result.losses)
     if json_out:
-        print_json({
+        extra = {"lstsq": exact} if exact is not None else {}
+        print_json({**extra,
             "input": input_path, "target": target_path, "output": output, "solver": result.solver,
             "steps": result.steps, "lr": result.lr, "mode": mode, "kernel_shape": list(kernel.shape),
             "kernel": kernel, "losses": result.losses, "loss_sparkline": line,
@@ -117,6 +125,9 @@ def _report(input_path, target_path, output, result, kernel, mode, seconds, *, j
         rows.append(("loss", f"{line}  {result.losses[0]:.4g} -> {result.losses[-1]:.4g}"))
     rows.append(("final error", f"RMS {result.rms_error:.4g}, max {result.max_error:.4g}, "
                                 f"relative {result.relative_error:.3g}"))
+    if exact is not None:
+        rows.append(("least squares", f"RMS {exact['rms_error']:.4g}, relative {exact['relative_error']:.3g}; "
+                                      f"kernels differ by at most {exact['kernel_max_difference']:.3g}"))
     rows.append(("time", f"{seconds:.2f} s"))
     print_table("convcli learn", rows)
 
