@@ -158,3 +158,35 @@ def test_shape_errors(rng):
         conv_grad_kernel(x, np.ones((1, 1, 2)), (7, 3))
     with pytest.raises(UsageError, match="stride"):
         conv_grad_kernel(x, np.ones((4, 4, 2)), (3, 3), stride=0)
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_gradients_match_scipy(stride, rng):
+    from scipy import signal
+
+    x = rng.normal(size=(30, 27))
+    k = rng.normal(size=(4, 3))
+    g = rng.normal(size=correlate_valid(x, k, stride=stride).shape)
+    # a strided output's gradient is the unit-stride one with zeros between the samples
+    up = np.zeros((x.shape[0] - 3, x.shape[1] - 2))
+    up[::stride, ::stride] = g
+    np.testing.assert_allclose(conv_grad_kernel(x, g, k.shape, stride=stride, dtype=np.float64),
+                               signal.correlate2d(x, up, mode="valid"), atol=1e-10)
+    np.testing.assert_allclose(conv_grad_input(k, g, x.shape, stride=stride, dtype=np.float64),
+                               signal.convolve2d(up, k, mode="full"), atol=1e-10)
+
+
+@given(n=st.integers(4, 30), kw=st.integers(1, 5), s=st.integers(1, 4), cin=st.integers(1, 3),
+       cout=st.integers(1, 3), seed=st.integers(0, 2**31))
+def test_adjoint_identity_1d(n, kw, s, cin, cout, seed):
+    r = np.random.default_rng(seed)
+    if kw > n:
+        return
+    x = r.normal(size=(n, cin))
+    k = r.normal(size=(cout, cin, kw))
+    z = correlate_valid(x, k, stride=s, dtype=np.float64)
+    assert z.shape == ((n - kw) // s + 1, cout)
+    g = r.normal(size=z.shape)
+    lhs = np.sum(g * z)
+    assert np.isclose(lhs, np.sum(conv_grad_kernel(x, g, k.shape, stride=s, dtype=np.float64) * k))
+    assert np.isclose(lhs, np.sum(conv_grad_input(k, g, x.shape, stride=s, dtype=np.float64) * x))
