@@ -111,7 +111,8 @@ def learn_kernel(
     seed : int or None
         Start from small random values with this seed instead of zeros.
     callback : callable, optional
-        Called as ``callback(step, loss)`` after each step (for a progress bar).
+        Called as ``callback(step, loss)`` after each step (for a progress bar); ``loss`` in target
+        units squared, like ``LearnResult.losses``.
 
     Returns
     -------
@@ -155,6 +156,11 @@ def learn_kernel(
     xs, ts = xa / sx, ta / st
     k0 = np.zeros(kshape) if seed is None else np.random.default_rng(seed).normal(0, 0.01, size=kshape)
     problem = _Problem(xs, ts, lay)
+    if callback is not None:
+        report = callback
+
+        def callback(step: int, loss: float) -> None:  # losses in target units, as in the result
+            report(step, loss * st * st)
     if solver == "lstsq":
         ks, losses, used, step = _lstsq(xs, ts, lay), [], 0, None
     elif solver == "cg":

@@ -96,3 +96,12 @@ def test_too_large_a_step_is_reported(rng):
     t = correlate_valid(x, SOBEL_X, dtype=np.float64)
     with pytest.raises(DataError, match="diverged"):
         learn_kernel(x, t, 3, solver="gd", lr=50.0, steps=200)
+
+
+def test_callback_sees_the_reported_losses(rng):
+    x = 100 * rng.normal(size=(20, 20))
+    t = correlate_valid(x, SOBEL_X, dtype=np.float64)
+    seen = []
+    res = learn_kernel(x, t, 3, steps=7, callback=lambda step, loss: seen.append((step, loss)))
+    assert [s for s, _ in seen] == list(range(1, 8))
+    np.testing.assert_allclose([v for _, v in seen], res.losses[:-1], rtol=1e-12)
