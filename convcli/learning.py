@@ -137,6 +137,8 @@ def learn_kernel(
     ta = check_finite(as_float_array(target, "target", np.float64), "target")
     if xa.ndim not in (2, 3) or ta.ndim not in (2, 3):
         raise UsageError(f"input and target must be images (H, W) or (H, W, C); got {xa.shape} and {ta.shape}")
+    if kh > xa.shape[0] or kw > xa.shape[1]:
+        raise DataError(f"the kernel ({kw}x{kh}) is larger than the input ({xa.shape[1]}x{xa.shape[0]})")
     ta = valid_target(xa.shape, ta, (kh, kw))
     if channels:
         cout = 1 if ta.ndim == 2 else ta.shape[2]

@@ -87,7 +87,7 @@ def locally_connected(x, w, *, stride: int | Sequence[int] = 1, dtype=None) -> n
     cout, oh, ow, cin, kh, kw = wa.shape
     want = (cout, *output_size(xa.shape, (kh, kw), strides), xa.shape[2], kh, kw)
     if wa.shape != want:
-        raise UsageError(f"weights of shape {wa.shape} do not fit an input of shape {xa.shape[:2] + xa.shape[2:]} "
+        raise UsageError(f"weights of shape {wa.shape} do not fit an input of shape {xa.shape} "
                          f"at stride {strides}: expected {want}")
     out = local_corr(_planar(xa), np.ascontiguousarray(wa), np.empty((cout, oh, ow)), *strides)
     return np.ascontiguousarray(np.moveaxis(out, 0, -1), dtype=dt)

@@ -105,3 +105,10 @@ def test_callback_sees_the_reported_losses(rng):
     res = learn_kernel(x, t, 3, steps=7, callback=lambda step, loss: seen.append((step, loss)))
     assert [s for s, _ in seen] == list(range(1, 8))
     np.testing.assert_allclose([v for _, v in seen], res.losses[:-1], rtol=1e-12)
+
+
+def test_kernel_larger_than_the_input(rng):
+    from convcli.errors import DataError
+
+    with pytest.raises(DataError, match="larger than the input"):
+        learn_kernel(rng.normal(size=(4, 9)), np.ones((4, 9)), 5)
