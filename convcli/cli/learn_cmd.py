@@ -56,9 +56,11 @@ def learn_command(
     quiet: opt.Quiet = False,
     max_pixels: opt.MaxPixels = 178_956_970,
 ) -> None:
-    """Learn the kernel that maps IN to TARGET (least squares), by gradient descent on the
-    convolution's own gradients. The kernel is saved for `filter` with the same --mode, so
-    `filter IN -k K.npy --padding valid` reproduces TARGET (its interior with the default padding)."""
+    """Learn the kernel that maps IN to TARGET by gradient descent on the convolution's gradients.
+
+    Least squares over the valid output. The kernel is saved for `filter` with the same --mode, so
+    `filter IN -k K.npy --padding valid` reproduces TARGET (its interior with the default padding).
+    """
     from convcli.conventions import per_axis
     from convcli.errors import UsageError
     from convcli.io.atomic import check_target
