@@ -44,6 +44,12 @@ __all__ += ["griffin_lim", "istft", "load_audio", "mel_filterbank", "save_audio"
 # --- performance: methods (issue 7) ---
 
 # --- gradients, locally connected, tiled (issue 8) ---
+from convcli.gradients import conv_grad_input, conv_grad_kernel, correlate_valid
+from convcli.learning import learn_kernel
+from convcli.unshared import locally_connected, tiled_convolve
+
+__all__ += ["conv_grad_input", "conv_grad_kernel", "correlate_valid", "learn_kernel", "locally_connected",
+            "tiled_convolve"]
 
 # --- volumes (issue 9) ---
 

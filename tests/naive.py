@@ -109,3 +109,59 @@ def naive_causal_average(x, w):
         for j in range(len(w)):
             out[t] += w[j] * x[max(t - j, 0)]
     return out
+
+
+def naive_correlate_multi(x, k, *, stride=(1, 1)):
+    """Valid strided correlation with ``K[out, in, kh, kw]`` on channels-last ``x (H, W, Cin)``:
+    ``Z[j, k, i] = sum_{l,m,n} x[j*sy + m, k*sx + n, l] * K[i, l, m, n]`` (for tests only)."""
+    x = np.asarray(x, dtype=np.float64)
+    k = np.asarray(k, dtype=np.float64)
+    sy, sx = (stride, stride) if np.isscalar(stride) else stride
+    cout, cin, kh, kw = k.shape
+    oh = (x.shape[0] - kh) // sy + 1
+    ow = (x.shape[1] - kw) // sx + 1
+    z = np.zeros((oh, ow, cout))
+    for j in range(oh):
+        for kk in range(ow):
+            patch = x[j * sy : j * sy + kh, kk * sx : kk * sx + kw, :]  # (kh, kw, cin)
+            for i in range(cout):
+                z[j, kk, i] = np.sum(patch * np.transpose(k[i], (1, 2, 0)))
+    return z
+
+
+def naive_locally_connected(x, w, *, stride=(1, 1)):
+    """``Z[j, k, i] = sum_{l,m,n} x[j*sy + m, k*sx + n, l] * w[i, j, k, l, m, n]`` (the seed's unshared layer)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    sy, sx = (stride, stride) if np.isscalar(stride) else stride
+    cout, oh, ow, cin, kh, kw = w.shape
+    z = np.zeros((oh, ow, cout))
+    for i in range(cout):
+        for j in range(oh):
+            for kk in range(ow):
+                for ci in range(cin):
+                    for m in range(kh):
+                        for n in range(kw):
+                            z[j, kk, i] += x[j * sy + m, kk * sx + n, ci] * w[i, j, kk, ci, m, n]
+    return z
+
+
+def naive_tiled(x, k, *, stride=(1, 1)):
+    """``Z[j, k, i] = sum_{l,m,n} x[j*sy + m, k*sx + n, l] * K[i, l, m, n, j % ty, k % tx]`` (tiled convolution)."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 2:
+        x = x[:, :, None]
+    sy, sx = (stride, stride) if np.isscalar(stride) else stride
+    cout, cin, kh, kw, ty, tx = k.shape
+    oh = (x.shape[0] - kh) // sy + 1
+    ow = (x.shape[1] - kw) // sx + 1
+    z = np.zeros((oh, ow, cout))
+    for i in range(cout):
+        for j in range(oh):
+            for kk in range(ow):
+                for ci in range(cin):
+                    for m in range(kh):
+                        for n in range(kw):
+                            z[j, kk, i] += x[j * sy + m, kk * sx + n, ci] * k[i, ci, m, n, j % ty, kk % tx]
+    return z

@@ -22,6 +22,8 @@ from convcli.cli import smooth_cmd
 # --- performance (issue 7) ---
 
 # --- gradients, locally connected, tiled (issue 8) ---
+from convcli.cli import learn_cmd
+from convcli.cli import unshared_cmd
 
 # --- volumes (issue 9) ---
 
