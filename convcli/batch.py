@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from convcli.errors import ConvcliError, InputError, UsageError
-from convcli.io.atomic import STDIO
+from convcli.io.atomic import STDIO, remove_partials
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".pgm", ".ppm", ".pnm",
                     ".pbm", ".webp", ".npy", ".npz")
@@ -132,8 +132,17 @@ def prepare_out_dir(out_dir: str | None, jobs: Sequence[Job]) -> None:
                 raise InputError(f"cannot create the output directory: {exc.strerror or exc}", out_dir) from None
 
 
+_worker_state = {"stopping": False, "in_job": False}
+
+
 def _run_one(work: Callable[[Job], dict], job: Job) -> dict:
-    return work(job)
+    if _worker_state["stopping"]:  # stopped (SIGTERM) while this job sat in the call queue
+        raise SystemExit(143)
+    _worker_state["in_job"] = True
+    try:
+        return work(job)
+    finally:
+        _worker_state["in_job"] = False
 
 
 def run_jobs(
@@ -159,6 +168,9 @@ def run_jobs(
                     bar.advance()
         else:
             _run_pool(jobs, work, n_jobs, fail_fast, result, bar)
+    except KeyboardInterrupt:
+        _after_interrupt(jobs)
+        raise
     finally:
         if bar:
             bar.close()
@@ -176,15 +188,74 @@ def _record(result: BatchResult, job: Job, call: Callable[[], dict]) -> bool:
     except MemoryError:
         result.failures.append(Failure(job.src, f"out of memory ({job.src})"))
         return False
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # a bug or a dead worker: name the file, keep going with the others
+        if os.environ.get("CONVCLI_DEBUG"):
+            raise
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        result.failures.append(Failure(job.src, f"internal error: {type(exc).__name__}: {text} ({job.src})"))
+        return False
     result.reports.append(report)
     return True
 
 
+def _after_interrupt(jobs: Sequence[Job]) -> None:
+    """Ctrl-C: leave only complete outputs (a second Ctrl-C during this cleanup is ignored)."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        for job in jobs:
+            if job.dst:
+                remove_partials(job.dst)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _worker_init() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them with SIGTERM: that raises
+    SystemExit inside the running job, so its atomic write removes its temporary file."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_term)
+
+
+def _exit_on_term(signum, frame) -> None:
+    _worker_state["stopping"] = True
+    if not _worker_state["in_job"]:
+        os._exit(128 + signum)  # idle: nothing to clean up
+    raise SystemExit(128 + signum)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, AttributeError, ValueError):
+            pass
+
+
 def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
+    import signal
     from multiprocessing import get_context
 
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn"), initializer=_worker_init)
+    # Workers are started by submit(). SIGINT is blocked meanwhile: children inherit the mask, so a
+    # terminal's Ctrl-C never reaches a half-started worker (it would print a traceback); the
+    # parent gets a Ctrl-C pressed in this window as soon as the mask is restored.
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
         pending = {pool.submit(_run_one, work, job): job for job in jobs}
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    with pool:
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -201,6 +272,12 @@ def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
         except BaseException:
             for other in pending:
                 other.cancel()
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                _stop_workers(pool)
+                pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                signal.signal(signal.SIGINT, previous)
             raise
 
 

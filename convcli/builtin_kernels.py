@@ -92,6 +92,8 @@ def _gaussian(sigma: float, size: int | None = None) -> np.ndarray:
 
 
 def _identity(size: int = 3) -> np.ndarray:
+    if size % 2 == 0:  # an even delta would shift the image by half a pixel
+        raise KernelSpecError(f"identity needs an odd size (the delta sits at the centre); got {size}")
     k = np.zeros((size, size))
     k[(size - 1) // 2, (size - 1) // 2] = 1.0
     return k

@@ -17,6 +17,8 @@ import numpy as np
 
 from convcli.errors import InputError, OutputError, UsageError
 from convcli.io.atomic import STDIO, atomic_open
+from convcli.io.png_read import SIGNATURE as PNG_SIGNATURE
+from convcli.io.png_read import decode_png16, scan_png
 
 DEFAULT_MAX_PIXELS = 178_956_970  # Pillow's MAX_IMAGE_PIXELS
 OUTPUT_RANGES = ("clip", "abs", "rescale", "offset")
@@ -114,7 +116,22 @@ def read_image(
         return _read_npy(src, name, max_pixels)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _read_npz(src, name, max_pixels)
+    if head.startswith(PNG_SIGNATURE):
+        decoded = _read_png_checked(src, name, max_pixels, allow_truncated)
+        if decoded is not None:
+            return decoded
     return _read_pillow(src, name, max_pixels, allow_truncated)
+
+
+def _read_png_checked(src, name: str, max_pixels: int | None, allow_truncated: bool) -> ImageData | None:
+    """Check a PNG's chunks (CRCs, IEND: Pillow decodes some broken and cut files); decode 16-bit
+    colour and gray+alpha here (Pillow reduces them to 8 bits); None leaves the rest to Pillow."""
+    scan = scan_png(src, name, allow_truncated=allow_truncated,
+                    on_header=lambda w, h: _check_pixels((h, w), max_pixels, name))
+    if scan.bit_depth == 16 and scan.color_type in (2, 4, 6):
+        pixels, alpha = decode_png16(src, scan, name)
+        return ImageData(pixels, alpha, 65535.0, "PNG", dict(scan.text))
+    return None
 
 
 def load_image(path: str, **options) -> np.ndarray:
