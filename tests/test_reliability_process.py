@@ -227,20 +227,24 @@ def test_byte_identical_across_runs_threads_and_jobs(tmp_path):
     src_dir.mkdir()
     _noise_png(src_dir / "a.png", (301, 257, 3), seed=5)
     _noise_png(src_dir / "b.png", (64, 1030), seed=6)
+    args = ["filter", str(src_dir), "-k", "gaussian:sigma=2.5", "--boundary", "mirror", "--dilation", "1,2"]
     outputs = {}
-    for label, threads, jobs in [("t1", "1", "1"), ("t2", "2", "1"), ("t2again", "2", "1"), ("jobs", "1", "2")]:
+    for label, threads, jobs in [("t1", "1", "1"), ("t2", "2", "1"), ("jobs", "2", "2")]:
+        out = tmp_path / label
+        done = subprocess.run([sys.executable, "-m", "convcli", *args, "--out-dir", str(out), "--format", "npy",
+                               "--jobs", jobs], capture_output=True, env=_env({"NUMBA_NUM_THREADS": threads}),
+                              timeout=600)
+        assert done.returncode == 0, done.stderr.decode()
+        outputs[label] = {p.name: p.read_bytes() for p in out.iterdir()}
+    for label in ("in-process", "again"):  # this process's own thread count, twice; PNG bytes too
         for fmt in ("npy", "png"):
-            out = tmp_path / f"{label}-{fmt}"
-            done = subprocess.run(
-                [sys.executable, "-m", "convcli", "filter", str(src_dir), "-k", "gaussian:sigma=2.5",
-                 "--boundary", "mirror", "--dilation", "1,2", "--out-dir", str(out), "--format", fmt,
-                 "--jobs", jobs],
-                capture_output=True, env=_env({"NUMBA_NUM_THREADS": threads}), timeout=600)
-            assert done.returncode == 0, done.stderr.decode()
-            outputs[(label, fmt)] = {p.name: p.read_bytes() for p in out.iterdir()}
-    for fmt in ("npy", "png"):
-        first = outputs[("t1", fmt)]
-        assert sorted(first) == [f"a.{fmt}", f"b.{fmt}"]
-        for label in ("t2", "t2again", "jobs"):
-            assert outputs[(label, fmt)] == first, (label, fmt)
-    assert np.load(tmp_path / "t1-npy" / "a.npy").dtype == np.float32
+            res = run(*args, "--out-dir", str(tmp_path / label / fmt), "--format", fmt)
+            assert res.exit_code == 0, res.stderr
+        outputs[label] = {p.name: p.read_bytes() for p in (tmp_path / label / "npy").iterdir()}
+        outputs[label + "-png"] = {p.name: p.read_bytes() for p in (tmp_path / label / "png").iterdir()}
+    assert sorted(outputs["t1"]) == ["a.npy", "b.npy"]
+    for label in ("t2", "jobs", "in-process", "again"):
+        assert outputs[label] == outputs["t1"], label
+    assert outputs["in-process-png"] == outputs["again-png"]
+    a = np.load(tmp_path / "t1" / "a.npy")
+    assert a.dtype == np.float32 and a.shape == (301, 257, 3)
