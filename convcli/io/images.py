@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from convcli.errors import InputError, OutputError, UsageError
+from convcli.errors import DataError, InputError, OutputError, UsageError
 from convcli.io.atomic import STDIO, atomic_open
 from convcli.io.png_read import SIGNATURE as PNG_SIGNATURE
 from convcli.io.png_read import decode_png16, scan_png
@@ -324,6 +324,8 @@ def write_image(
     if depth not in DEPTHS:
         raise UsageError(f"depth must be one of {', '.join(DEPTHS)}; got {depth!r}")
     arr = np.asarray(values)
+    if arr.dtype.kind not in "biuf":
+        raise DataError(f"cannot write an array of dtype {arr.dtype} (real numbers only)", path)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     if fmt in ("npy", "npz"):
@@ -337,6 +339,8 @@ def write_image(
     if arr.ndim not in (2, 3):
         raise OutputError(f"cannot write a {arr.ndim}-D array of shape {arr.shape} as an image; "
                           "write .npy or .npz", path)
+    if arr.size == 0:
+        raise DataError(f"cannot write an empty image (shape {arr.shape})", path)
     channels = 1 if arr.ndim == 2 else arr.shape[2]
     if channels > 4 or (alpha is not None and channels not in (1, 3)):
         raise OutputError(f"an image file holds 1 to 4 channels (gray, gray+alpha, RGB, RGBA); this "
