@@ -62,7 +62,9 @@ def filter_array(data: ImageData, opts: FilterOptions) -> tuple[np.ndarray, np.n
         x = x.astype(np.float64) / data.full_scale
     common = dict(mode=opts.mode, padding=opts.padding, boundary=opts.boundary, stride=opts.stride,
                   dilation=opts.dilation, method=opts.method, dtype=np.dtype(opts.dtype))
-    y = convolve(x, kernel, nan=opts.nan, **common)
+    # integer samples cannot be NaN or Inf: skip the check (it costs a full-size temporary)
+    nan = "propagate" if x.dtype.kind in "biu" else opts.nan
+    y = convolve(x, kernel, nan=nan, **common)
     alpha = data.alpha
     if alpha is not None:
         if opts.alpha == "filter":

@@ -107,3 +107,22 @@ def naive_png16(arr: np.ndarray, filters=(0, 1, 2, 3, 4), interlace: bool = Fals
     header = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 1 if interlace else 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
             + chunk(b"IEND", b""))
+
+
+def naive_to_integer(values, bits, output_range="clip", full_scale=None):
+    """Float results to integers on the whole array at once (what ``io.images.to_integer`` does
+    in blocks): scale to the output's units, abs/offset/rescale, NaN->0, clip, round."""
+    maxval = 255.0 if bits == 8 else 65535.0
+    v = np.asarray(values, dtype=np.float64)
+    if full_scale is not None and full_scale != maxval:
+        v = v * (maxval / full_scale)
+    if output_range == "abs":
+        v = np.abs(v)
+    elif output_range == "offset":
+        v = v + (maxval + 1.0) / 2.0
+    elif output_range == "rescale":
+        finite = v[np.isfinite(v)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        v = (v - lo) * (maxval / (hi - lo)) if hi > lo else np.zeros_like(v)
+    v = np.nan_to_num(v, nan=0.0, posinf=maxval, neginf=0.0)
+    return np.rint(np.clip(v, 0.0, maxval)).astype(np.uint8 if bits == 8 else np.uint16)

@@ -288,19 +288,51 @@ def to_integer(values: np.ndarray, bits: int, output_range: str = "clip",
     if output_range not in OUTPUT_RANGES:
         raise UsageError(f"output range must be one of {', '.join(OUTPUT_RANGES)}; got {output_range!r}")
     maxval = 255.0 if bits == 8 else 65535.0
-    v = np.asarray(values, dtype=np.float64)
-    if full_scale is not None and full_scale != maxval:
-        v = v * (maxval / full_scale)
-    if output_range == "abs":
-        v = np.abs(v)
-    elif output_range == "offset":
-        v = v + (maxval + 1.0) / 2.0
-    elif output_range == "rescale":
-        finite = v[np.isfinite(v)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
-        v = (v - lo) * (maxval / (hi - lo)) if hi > lo else np.zeros_like(v)
-    v = np.nan_to_num(v, nan=0.0, posinf=maxval, neginf=0.0)
-    return np.rint(np.clip(v, 0.0, maxval)).astype(np.uint8 if bits == 8 else np.uint16)
+    src = np.asarray(values)
+    scale = maxval / full_scale if full_scale is not None and full_scale != maxval else None
+
+    def prepared(part: np.ndarray) -> np.ndarray:
+        v = part.astype(np.float64)
+        if scale is not None:
+            v *= scale
+        if output_range == "abs":
+            np.abs(v, out=v)
+        elif output_range == "offset":
+            v += (maxval + 1.0) / 2.0
+        return v
+
+    # Blocks of a million samples, so that a large image never needs float64 copies of itself
+    # (the same element-wise operations as on the whole array, so the same result).
+    flat = src.reshape(-1)
+    blocks = [(i, min(i + _BLOCK, flat.size)) for i in range(0, flat.size, _BLOCK)]
+    lo = hi = 0.0
+    if output_range == "rescale":
+        lows, highs = [], []
+        for i, j in blocks:
+            v = prepared(flat[i:j])
+            finite = v[np.isfinite(v)]
+            if finite.size:
+                lows.append(float(finite.min()))
+                highs.append(float(finite.max()))
+        if lows:
+            lo, hi = min(lows), max(highs)
+    out = np.empty(flat.size, dtype=np.uint8 if bits == 8 else np.uint16)
+    for i, j in blocks:
+        v = prepared(flat[i:j])
+        if output_range == "rescale":
+            if hi > lo:
+                v -= lo
+                v *= maxval / (hi - lo)
+            else:
+                v[:] = 0.0
+        np.nan_to_num(v, copy=False, nan=0.0, posinf=maxval, neginf=0.0)
+        np.clip(v, 0.0, maxval, out=v)
+        np.rint(v, out=v)
+        out[i:j] = v
+    return out.reshape(src.shape)
+
+
+_BLOCK = 1 << 20
 
 
 def write_image(
