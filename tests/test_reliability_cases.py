@@ -442,3 +442,30 @@ def test_bad_files_in_a_batch_are_each_named(place, rng):
     assert sorted(os.listdir(place / "out")) == ["good1.png", "good2.png"]
     assert snapshot(place / "in") == before
     shutil.rmtree(place / "out")
+
+
+# .npy headers are checked before NumPy allocates what they promise --------------------------------
+
+
+def _npy_header_only(shape, extra: bytes = b"\0" * 64) -> bytes:
+    from numpy.lib import format as npformat
+
+    buf = io.BytesIO()
+    npformat.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False, "shape": shape})
+    return buf.getvalue() + extra
+
+
+def test_npy_header_claiming_100000_squared(place):
+    src = _write(place, "bomb.npy", _npy_header_only((100000, 100000)))
+    assert "--max-pixels" in fails(place, src, out_name="o.npy")
+    # with the limit lifted, the missing data is found from the file size, not by allocating 75 GiB
+    assert "truncated" in fails(place, src, "--max-pixels", str(10**12), out_name="o.npy")
+
+
+def test_npz_member_header_claiming_more_than_it_holds(place):
+    import zipfile
+
+    path = place / "in" / "bomb.npz"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("image.npy", _npy_header_only((20000, 20000)))
+    assert "truncated" in fails(place, str(path), "--max-pixels", str(10**12), out_name="o.npy")

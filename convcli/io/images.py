@@ -17,6 +17,7 @@ import numpy as np
 
 from convcli.errors import DataError, InputError, OutputError, UsageError
 from convcli.io.atomic import STDIO, atomic_open
+from convcli.io.npy_header import check_npy_header
 from convcli.io.png_read import SIGNATURE as PNG_SIGNATURE
 from convcli.io.png_read import decode_png16, scan_png
 
@@ -160,6 +161,13 @@ def _validate_array(arr, name: str, max_pixels: int | None) -> np.ndarray:
 
 
 def _read_npy(src, name: str, max_pixels: int | None) -> ImageData:
+    on_shape = lambda shape: _check_pixels(shape, max_pixels, name)  # noqa: E731
+    if isinstance(src, io.BytesIO):
+        check_npy_header(src, name, len(src.getbuffer()), on_shape)
+        src.seek(0)
+    else:
+        with open(src, "rb") as fh:
+            check_npy_header(fh, name, os.fstat(fh.fileno()).st_size, on_shape)
     try:
         arr = np.load(src, allow_pickle=False)
     except ValueError as exc:
@@ -181,6 +189,10 @@ def _read_npz(src, name: str, max_pixels: int | None) -> ImageData:
             else:
                 raise InputError(f"the .npz file holds {len(keys)} arrays ({', '.join(keys[:5])}); "
                                  "name the image array 'image'", name)
+            member = key + ".npy" if key + ".npy" in npz.zip.namelist() else key
+            with npz.zip.open(member) as fh:
+                check_npy_header(fh, name, npz.zip.getinfo(member).file_size,
+                                 lambda shape: _check_pixels(shape, max_pixels, name))
             arr = npz[key]
     except InputError:
         raise
