@@ -248,3 +248,31 @@ def test_byte_identical_across_runs_threads_and_jobs(tmp_path):
     assert outputs["in-process-png"] == outputs["again-png"]
     a = np.load(tmp_path / "t1" / "a.npy")
     assert a.dtype == np.float32 and a.shape == (301, 257, 3)
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_output_is_being_written(tmp_path):
+    # one large input; SIGINT as soon as the temporary file exists, i.e. in the middle of the write
+    src = _noise_png(tmp_path / "big.png", (2500, 2500, 3), seed=9)
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = subprocess.Popen([sys.executable, "-m", "convcli", "filter", src, "-k", "box:3", "-o", str(out / "o.png")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), start_new_session=True)
+    deadline = time.monotonic() + 240
+    seen = False
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(n.endswith(".part") for n in os.listdir(out)):
+            seen = True
+            break
+        time.sleep(0.002)
+    if not seen:
+        proc.wait(timeout=60)
+        pytest.skip("the write was too quick to interrupt on this machine")
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    if proc.returncode == 0:  # the signal came after the rename: then the output must be complete
+        assert Image.open(out / "o.png").size == (2500, 2500)
+        pytest.skip("the signal arrived after the output was complete")
+    assert proc.returncode == 130, stderr.decode()
+    assert b"Traceback" not in stderr
+    assert os.listdir(out) == []
