@@ -7,6 +7,7 @@ message so that the CLI can name it.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import sys
@@ -200,17 +201,28 @@ def _record(result: BatchResult, job: Job, call: Callable[[], dict]) -> bool:
     return True
 
 
-def _after_interrupt(jobs: Sequence[Job]) -> None:
-    """Ctrl-C: leave only complete outputs (a second Ctrl-C during this cleanup is ignored)."""
+@contextlib.contextmanager
+def _sigint_ignored():
+    """A second Ctrl-C during cleanup is ignored (signal handlers live in the main thread only)."""
     import signal
+    import threading
 
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _after_interrupt(jobs: Sequence[Job]) -> None:
+    """Ctrl-C: leave only complete outputs."""
+    with _sigint_ignored():
         for job in jobs:
             if job.dst:
                 remove_partials(job.dst)
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _worker_init() -> None:
@@ -272,12 +284,9 @@ def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
         except BaseException:
             for other in pending:
                 other.cancel()
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
+            with _sigint_ignored():
                 _stop_workers(pool)
                 pool.shutdown(wait=True, cancel_futures=True)
-            finally:
-                signal.signal(signal.SIGINT, previous)
             raise
 
 
