@@ -251,7 +251,20 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
+    left = _pool_pass(jobs, work, n_jobs, fail_fast, result, bar, find_culprit=False)
+    while left:
+        # A worker died (killed for lack of memory, or a crash) and took the pool down; the jobs it
+        # had not finished run again, one worker at a time, so that a death names its own file.
+        left = _pool_pass(left, work, 1, fail_fast, result, bar, find_culprit=True)
+
+
+WORKER_DIED = "the worker process died while processing this file (out of memory, or a crash)"
+
+
+def _pool_pass(jobs, work, n_jobs, fail_fast, result, bar, *, find_culprit: bool) -> list[Job]:
+    """Run ``jobs`` in one pool; returns the jobs to run again after a worker died."""
     import signal
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
     pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn"), initializer=_worker_init)
@@ -267,12 +280,16 @@ def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    broken: set[Job] = set()
     with pool:
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     job = pending.pop(fut)
+                    if not fut.cancelled() and isinstance(fut.exception(), BrokenProcessPool):
+                        broken.add(job)
+                        continue
                     ok = _record(result, job, fut.result)
                     if bar:
                         bar.advance()
@@ -288,6 +305,16 @@ def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
                 _stop_workers(pool)
                 pool.shutdown(wait=True, cancel_futures=True)
             raise
+    left = [job for job in jobs if job in broken]
+    if find_culprit and left:
+        # one worker runs the jobs in order: the first unfinished one is the one it died on
+        culprit, left = left[0], left[1:]
+        result.failures.append(Failure(culprit.src, f"{WORKER_DIED} ({culprit.src})"))
+        if bar:
+            bar.advance()
+        if fail_fast:
+            return []
+    return left
 
 
 class _progress_bar:

@@ -66,3 +66,15 @@ def assert_one_line_error(stderr: str, *names: str) -> str:
     for name in names:
         assert name in lines[0], (name, text)
     return lines[0]
+
+
+def crashing_work(job) -> dict:
+    """A batch work function whose worker process dies (SIGKILL, like the kernel's OOM killer) on
+    inputs named ``*crash*``; module-level so that worker processes can unpickle it."""
+    import signal
+    import time
+
+    time.sleep(0.05)
+    if "crash" in job.src:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return {"input": job.src}

@@ -190,3 +190,19 @@ def test_progress_bar_draws_on_a_terminal(monkeypatch, capsys):
     bar.close()
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
     assert batch._progress_bar(3, "filtering")._progress is None
+
+
+def test_a_worker_that_dies_fails_only_its_own_file():
+    from convcli.batch import WORKER_DIED, Job, run_jobs
+    from tests.badfiles import crashing_work
+
+    names = ["a", "b", "crash1", "c", "d", "crash2", "e", "f"]
+    jobs = [Job(f"{n}.png", f"out/{n}.png") for n in names]
+    result = run_jobs(jobs, crashing_work, n_jobs=2, progress=False)
+    assert sorted(r["input"] for r in result.reports) == [f"{n}.png" for n in "abcdef"]
+    assert sorted(f.src for f in result.failures) == ["crash1.png", "crash2.png"]
+    assert all(WORKER_DIED in f.message and f.src in f.message for f in result.failures)
+    assert result.exit_code == 1
+    stopped = run_jobs(jobs, crashing_work, n_jobs=2, progress=False, fail_fast=True)
+    assert [f.src for f in stopped.failures] == ["crash1.png"]
+    assert len(stopped.reports) < 6
