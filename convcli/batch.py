@@ -161,15 +161,9 @@ def run_jobs(
     start = time.perf_counter()
     bar = _progress_bar(len(jobs), label) if progress and len(jobs) > 1 else None
     try:
-        if n_jobs <= 1 or len(jobs) <= 1:
-            for job in jobs:
-                if not _record(result, job, lambda job=job: work(job)) and fail_fast:
-                    break
-                if bar:
-                    bar.advance()
-        else:
-            _run_pool(jobs, work, n_jobs, fail_fast, result, bar)
-    except KeyboardInterrupt:
+        with _sigterm_as_exit():
+            _run_all(jobs, work, n_jobs, fail_fast, result, bar)
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (see _sigterm_as_exit)
         _after_interrupt(jobs)
         raise
     finally:
@@ -177,6 +171,37 @@ def run_jobs(
             bar.close()
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _run_all(jobs, work, n_jobs, fail_fast, result, bar) -> None:
+    if n_jobs <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            if not _record(result, job, lambda job=job: work(job)) and fail_fast:
+                break
+            if bar:
+                bar.advance()
+    else:
+        _run_pool(jobs, work, n_jobs, fail_fast, result, bar)
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit():
+    """SIGTERM (``kill``, ``timeout``) ends the batch like Ctrl-C, cleanly, with exit code 143."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_143)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_143(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _record(result: BatchResult, job: Job, call: Callable[[], dict]) -> bool:

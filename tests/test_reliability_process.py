@@ -86,8 +86,8 @@ def batch_inputs(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("jobs,whole_group", [(1, True), (2, True), (2, False)])
-def test_ctrl_c_mid_batch_leaves_only_complete_outputs(tmp_path, batch_inputs, jobs, whole_group):
+@pytest.mark.parametrize("jobs,how", [(1, "group"), (2, "group"), (2, "parent"), (1, "term"), (2, "term")])
+def test_ctrl_c_mid_batch_leaves_only_complete_outputs(tmp_path, batch_inputs, jobs, how):
     src, reference = batch_inputs
     out = tmp_path / "out"
     before = {p.name: p.read_bytes() for p in src.iterdir()}
@@ -102,12 +102,14 @@ def test_ctrl_c_mid_batch_leaves_only_complete_outputs(tmp_path, batch_inputs, j
             break
         time.sleep(0.02)
     assert proc.poll() is None, "the batch ended before it could be interrupted"
-    if whole_group:  # what a terminal's Ctrl-C does: every process in the foreground group gets SIGINT
+    if how == "group":  # what a terminal's Ctrl-C does: every process in the foreground group gets SIGINT
         os.killpg(proc.pid, signal.SIGINT)
-    else:
+    elif how == "parent":
         proc.send_signal(signal.SIGINT)
+    else:  # `kill PID` or `timeout`: SIGTERM to convcli only, handled the same way, exit 128 + 15
+        proc.send_signal(signal.SIGTERM)
     stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130, stderr.decode()
+    assert proc.returncode == (143 if how == "term" else 130), stderr.decode()
     assert b"Traceback" not in stderr and stdout == b""
     names = sorted(os.listdir(out))
     assert not [n for n in names if not n.endswith(".png") or n.startswith(".")], names  # no temp files
