@@ -120,6 +120,27 @@ def test_random_npy_never_crash_the_reader(arr):
         assert result.pixels.dtype.kind in "uif"
 
 
+@SETTINGS
+@given(shape=st.lists(st.integers(0, 10**6), min_size=0, max_size=4),
+       descr=st.sampled_from(["<f8", "|u1", "<i2", ">f4"]), data=st.binary(max_size=300),
+       max_pixels=st.sampled_from([None, 1 << 20]))
+def test_npy_headers_that_lie_never_crash_or_allocate(shape, descr, data, max_pixels):
+    from numpy.lib import format as npformat
+
+    buf = io.BytesIO()
+    npformat.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": tuple(shape)})
+    fd, path = tempfile.mkstemp(suffix=".npy")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(buf.getvalue() + data)
+    try:
+        result = read_image(path, max_pixels=max_pixels)
+        assert result.pixels.nbytes <= len(data)  # nothing beyond what the file holds
+    except ConvcliError as exc:
+        assert path in str(exc)
+    finally:
+        os.unlink(path)
+
+
 SPEC_ALPHABET = "0123456789x:,.=-+e@ abcdgilmnoprstuxyz_/\t\n#E"
 BUILTIN_PREFIXES = ["", "box", "gaussian", "identity", "sobel-x", "laplacian", "diff", "moving-average",
                     "exp-decay", "3x3", "5", "2x2x2", "@", "k.npy"]
