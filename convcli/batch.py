@@ -7,6 +7,7 @@ message so that the CLI can name it.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import sys
@@ -16,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from convcli.errors import ConvcliError, InputError, UsageError
-from convcli.io.atomic import STDIO
+from convcli.io.atomic import STDIO, remove_partials
 
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".pgm", ".ppm", ".pnm",
                     ".pbm", ".webp", ".npy", ".npz")
@@ -133,8 +134,17 @@ def prepare_out_dir(out_dir: str | None, jobs: Sequence[Job]) -> None:
                 raise InputError(f"cannot create the output directory: {exc.strerror or exc}", out_dir) from None
 
 
+_worker_state = {"stopping": False, "in_job": False}
+
+
 def _run_one(work: Callable[[Job], dict], job: Job) -> dict:
-    return work(job)
+    if _worker_state["stopping"]:  # stopped (SIGTERM) while this job sat in the call queue
+        raise SystemExit(143)
+    _worker_state["in_job"] = True
+    try:
+        return work(job)
+    finally:
+        _worker_state["in_job"] = False
 
 
 def run_jobs(
@@ -152,19 +162,47 @@ def run_jobs(
     start = time.perf_counter()
     bar = _progress_bar(len(jobs), label) if progress and len(jobs) > 1 else None
     try:
-        if n_jobs <= 1 or len(jobs) <= 1:
-            for job in jobs:
-                if not _record(result, job, lambda job=job: work(job)) and fail_fast:
-                    break
-                if bar:
-                    bar.advance()
-        else:
-            _run_pool(jobs, work, n_jobs, fail_fast, result, bar)
+        with _sigterm_as_exit():
+            _run_all(jobs, work, n_jobs, fail_fast, result, bar)
+    except (KeyboardInterrupt, SystemExit):  # Ctrl-C, or SIGTERM (see _sigterm_as_exit)
+        _after_interrupt(jobs)
+        raise
     finally:
         if bar:
             bar.close()
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _run_all(jobs, work, n_jobs, fail_fast, result, bar) -> None:
+    if n_jobs <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            if not _record(result, job, lambda job=job: work(job)) and fail_fast:
+                break
+            if bar:
+                bar.advance()
+    else:
+        _run_pool(jobs, work, n_jobs, fail_fast, result, bar)
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit():
+    """SIGTERM (``kill``, ``timeout``) ends the batch like Ctrl-C, cleanly, with exit code 143."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_143)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_143(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _record(result: BatchResult, job: Job, call: Callable[[], dict]) -> bool:
@@ -177,20 +215,107 @@ def _record(result: BatchResult, job: Job, call: Callable[[], dict]) -> bool:
     except MemoryError:
         result.failures.append(Failure(job.src, f"out of memory ({job.src})"))
         return False
+    except BrokenPipeError:
+        raise
+    except Exception as exc:  # a bug or a dead worker: name the file, keep going with the others
+        if os.environ.get("CONVCLI_DEBUG"):
+            raise
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        result.failures.append(Failure(job.src, f"internal error: {type(exc).__name__}: {text} ({job.src})"))
+        return False
     result.reports.append(report)
     return True
 
 
+@contextlib.contextmanager
+def _sigint_ignored():
+    """A second Ctrl-C during cleanup is ignored (signal handlers live in the main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _after_interrupt(jobs: Sequence[Job]) -> None:
+    """Ctrl-C: leave only complete outputs."""
+    with _sigint_ignored():
+        for job in jobs:
+            if job.dst:
+                remove_partials(job.dst)
+
+
+def _worker_init() -> None:
+    """Worker processes leave Ctrl-C to the parent, which stops them with SIGTERM: that raises
+    SystemExit inside the running job, so its atomic write removes its temporary file."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_term)
+
+
+def _exit_on_term(signum, frame) -> None:
+    _worker_state["stopping"] = True
+    if not _worker_state["in_job"]:
+        os._exit(128 + signum)  # idle: nothing to clean up
+    raise SystemExit(128 + signum)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.terminate()
+        except (OSError, AttributeError, ValueError):
+            pass
+
+
 def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
+    left = _pool_pass(jobs, work, n_jobs, fail_fast, result, bar, find_culprit=False)
+    while left:
+        # A worker died (killed for lack of memory, or a crash) and took the pool down; the jobs it
+        # had not finished run again, one worker at a time, so that a death names its own file.
+        left = _pool_pass(left, work, 1, fail_fast, result, bar, find_culprit=True)
+
+
+WORKER_DIED = "the worker process died while processing this file (out of memory, or a crash)"
+
+
+def _pool_pass(jobs, work, n_jobs, fail_fast, result, bar, *, find_culprit: bool) -> list[Job]:
+    """Run ``jobs`` in one pool; returns the jobs to run again after a worker died."""
+    import signal
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
-    with ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(max_workers=n_jobs, mp_context=get_context("spawn"), initializer=_worker_init)
+    # Workers are started by submit(). SIGINT is blocked meanwhile: children inherit the mask, so a
+    # terminal's Ctrl-C never reaches a half-started worker (it would print a traceback); the
+    # parent gets a Ctrl-C pressed in this window as soon as the mask is restored.
+    old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
         pending = {pool.submit(_run_one, work, job): job for job in jobs}
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+        _stop_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    broken: set[Job] = set()
+    with pool:
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
                     job = pending.pop(fut)
+                    if not fut.cancelled() and isinstance(fut.exception(), BrokenProcessPool):
+                        broken.add(job)
+                        continue
                     ok = _record(result, job, fut.result)
                     if bar:
                         bar.advance()
@@ -202,7 +327,20 @@ def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
         except BaseException:
             for other in pending:
                 other.cancel()
+            with _sigint_ignored():
+                _stop_workers(pool)
+                pool.shutdown(wait=True, cancel_futures=True)
             raise
+    left = [job for job in jobs if job in broken]
+    if find_culprit and left:
+        # one worker runs the jobs in order: the first unfinished one is the one it died on
+        culprit, left = left[0], left[1:]
+        result.failures.append(Failure(culprit.src, f"{WORKER_DIED} ({culprit.src})"))
+        if bar:
+            bar.advance()
+        if fail_fast:
+            return []
+    return left
 
 
 class _progress_bar:

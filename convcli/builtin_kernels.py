@@ -73,7 +73,17 @@ def _gradient_x(weights: tuple[float, float, float]) -> np.ndarray:
     return np.outer(weights, [1.0, 0.0, -1.0])
 
 
+MAX_SIDE = 4096  # 4096 x 4096 = 16 M taps, the SPEC parser's limit too
+
+
+def _check_side(name: str, size: int) -> None:
+    # refuse before allocating: box:100000 would otherwise ask for 75 GiB
+    if size > MAX_SIDE:
+        raise KernelSpecError(f"{name} kernel of {size}x{size} taps is too large (at most {MAX_SIDE} per side)")
+
+
 def _box(size: int) -> np.ndarray:
+    _check_side("box", size)
     return np.full((size, size), 1.0 / (size * size))
 
 
@@ -81,6 +91,7 @@ def gaussian_1d(sigma: float, size: int | None = None) -> np.ndarray:
     """Normalised sampled Gaussian, ``size`` odd (default ``2*ceil(3*sigma)+1``)."""
     if size is None:
         size = 2 * math.ceil(3 * sigma) + 1
+    _check_side("gaussian", size)
     t = np.arange(size) - (size - 1) / 2.0
     g = np.exp(-(t**2) / (2.0 * sigma**2))
     return g / g.sum()
@@ -92,6 +103,9 @@ def _gaussian(sigma: float, size: int | None = None) -> np.ndarray:
 
 
 def _identity(size: int = 3) -> np.ndarray:
+    if size % 2 == 0:  # an even delta would shift the image by half a pixel
+        raise KernelSpecError(f"identity needs an odd size (the delta sits at the centre); got {size}")
+    _check_side("identity", size)
     k = np.zeros((size, size))
     k[(size - 1) // 2, (size - 1) // 2] = 1.0
     return k

@@ -17,7 +17,7 @@ from convcli.conventions import (
     check_choice,
     per_axis,
 )
-from convcli.errors import UsageError
+from convcli.errors import DataError, UsageError
 
 METHODS = ("auto", "direct")
 
@@ -109,7 +109,10 @@ def convolve(
     strides = per_axis("stride", stride, spatial)
     dilations = per_axis("dilation", dilation, spatial)
     axes = axes_for(xa.shape[:spatial], kern.shape, strides, dilations, padding)
-    c = np.ascontiguousarray(np.flip(kern) if mode == "conv" else kern, dtype=dt)
+    with np.errstate(over="ignore"):
+        c = np.ascontiguousarray(np.flip(kern) if mode == "conv" else kern, dtype=dt)
+    if not np.isfinite(c).all():
+        raise DataError(f"kernel values overflow {dt}; use dtype=float64 (--double)")
     code = BOUNDARY_CODES[boundary]
     if spatial == 1:
         return _convolve1d(xa, c, axes[0], code)

@@ -39,13 +39,19 @@ class FilterOptions:
     dtype: str = "float32"
 
 
-def image_kernel(kernel: np.ndarray) -> np.ndarray:
-    """Kernels for images are 2-D: a 1-D kernel filters along rows (a 1xN kernel)."""
+def image_kernel(kernel: np.ndarray, spec: str | None = None) -> np.ndarray:
+    """Kernels for images are 2-D: a 1-D kernel filters along rows (a 1xN kernel).
+
+    ``spec``, when it names a kernel file (``@k.txt``, ``k.npy``), is named in the error.
+    """
     if kernel.ndim == 1:
         return kernel.reshape(1, -1)
     if kernel.ndim != 2:
+        source = None
+        if spec and (spec.strip().startswith("@") or spec.strip().lower().endswith(".npy")):
+            source = spec.strip().lstrip("@")
         raise UsageError(f"a {kernel.ndim}-D kernel {kernel.shape} cannot filter a 2-D image "
-                         "(3-D kernels are for volumes, 4-D for multi-channel layers)")
+                         "(3-D kernels are for volumes, 4-D for multi-channel layers)", source)
     return kernel
 
 
@@ -57,7 +63,9 @@ def filter_array(data: ImageData, opts: FilterOptions) -> tuple[np.ndarray, np.n
         x = x.astype(np.float64) / data.full_scale
     common = dict(mode=opts.mode, padding=opts.padding, boundary=opts.boundary, stride=opts.stride,
                   dilation=opts.dilation, method=opts.method, dtype=np.dtype(opts.dtype))
-    y = convolve(x, kernel, nan=opts.nan, **common)
+    # integer samples cannot be NaN or Inf: skip the check (it costs a full-size temporary)
+    nan = "propagate" if x.dtype.kind in "biu" else opts.nan
+    y = convolve(x, kernel, nan=nan, **common)
     alpha = data.alpha
     if alpha is not None:
         if opts.alpha == "filter":

@@ -149,7 +149,7 @@ def _from_text_file(path: str) -> np.ndarray:
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read(16 << 20)
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the name
         raise KernelSpecError(f"cannot read kernel file: {getattr(exc, 'strerror', None) or exc}",
                               path) from None
     rows = []

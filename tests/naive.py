@@ -165,3 +165,76 @@ def naive_tiled(x, k, *, stride=(1, 1)):
                         for n in range(kw):
                             z[j, kk, i] += x[j * sy + m, kk * sx + n, ci] * k[i, ci, m, n, j % ty, kk % tx]
     return z
+
+
+def naive_png_filter_rows(rows: np.ndarray, bpp: int, filters) -> bytes:
+    """PNG-filter ``rows`` (uint8, rows x row bytes) the slow, obvious way (RFC 2083 section 6);
+    ``filters[r]`` is row r's filter type 0-4. Returns the filtered bytes, a type byte per row."""
+    out = bytearray()
+    height, n = rows.shape
+    for r in range(height):
+        ft = int(filters[r % len(filters)])
+        out.append(ft)
+        for i in range(n):
+            x = int(rows[r, i])
+            a = int(rows[r, i - bpp]) if i >= bpp else 0
+            b = int(rows[r - 1, i]) if r > 0 else 0
+            c = int(rows[r - 1, i - bpp]) if r > 0 and i >= bpp else 0
+            if ft == 0:
+                pred = 0
+            elif ft == 1:
+                pred = a
+            elif ft == 2:
+                pred = b
+            elif ft == 3:
+                pred = (a + b) // 2
+            else:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+            out.append((x - pred) % 256)
+    return bytes(out)
+
+
+def naive_png16(arr: np.ndarray, filters=(0, 1, 2, 3, 4), interlace: bool = False) -> bytes:
+    """Encode a uint16 ``(H, W, C)`` array as a 16-bit PNG with the given row filters, optionally
+    Adam7-interlaced, for testing decoders."""
+    import struct
+    import zlib
+
+    def chunk(tag, data):
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+    h, w, c = arr.shape
+    color_type = {1: 0, 2: 4, 3: 2, 4: 6}[c]
+    big = arr.astype(">u2")
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+    raw = b""
+    for xs, ys, dx, dy in (passes if interlace else [(0, 0, 1, 1)]):
+        sub = big[ys::dy, xs::dx]
+        if sub.size == 0:
+            continue
+        rows = np.ascontiguousarray(sub).reshape(sub.shape[0], -1).view(np.uint8)
+        raw += naive_png_filter_rows(rows, 2 * c, filters)
+    header = struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 1 if interlace else 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))
+
+
+def naive_to_integer(values, bits, output_range="clip", full_scale=None):
+    """Float results to integers on the whole array at once (what ``io.images.to_integer`` does
+    in blocks): scale to the output's units, abs/offset/rescale, NaN->0, clip, round."""
+    maxval = 255.0 if bits == 8 else 65535.0
+    v = np.asarray(values, dtype=np.float64)
+    if full_scale is not None and full_scale != maxval:
+        v = v * (maxval / full_scale)
+    if output_range == "abs":
+        v = np.abs(v)
+    elif output_range == "offset":
+        v = v + (maxval + 1.0) / 2.0
+    elif output_range == "rescale":
+        finite = v[np.isfinite(v)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+        v = (v - lo) * (maxval / (hi - lo)) if hi > lo else np.zeros_like(v)
+    v = np.nan_to_num(v, nan=0.0, posinf=maxval, neginf=0.0)
+    return np.rint(np.clip(v, 0.0, maxval)).astype(np.uint8 if bits == 8 else np.uint16)

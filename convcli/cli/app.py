@@ -34,6 +34,8 @@ class ConvcliGroup(TyperGroup):
         args = list(sys.argv[1:] if args is None else args)
         debug = "--debug" in args or bool(os.environ.get("CONVCLI_DEBUG"))
         args = [a for a in args if a != "--debug"]
+        if debug:  # batch workers read it too (they collect errors instead of raising them)
+            os.environ["CONVCLI_DEBUG"] = "1"
         code = 0
         try:
             rv = super().main(args=args, prog_name=prog_name or PROG, complete_var=complete_var,

@@ -68,7 +68,7 @@ def filter_command(
     from convcli.io.images import output_format
     from convcli.kernelspec import parse_kernel
 
-    k = image_kernel(parse_kernel(kernel))
+    k = image_kernel(parse_kernel(kernel), kernel)
     options = FilterOptions(
         kernel=k, kernel_spec=kernel, mode=mode, padding=padding, boundary=boundary,
         stride=per_axis("--stride", stride, 2), dilation=per_axis("--dilation", dilation, 2),

@@ -44,7 +44,9 @@ def finish_batch(result: BatchResult, *, total: int, json_out: bool, quiet: bool
     if json_out:
         print_json(batch_document(result))
     if result.failures and total > 1:
-        typer.echo(f"convcli: {len(result.failures)} of {total} inputs failed", err=True)
+        not_run = total - len(result.failures) - len(result.reports)
+        rest = f"; {not_run} not run (--fail-fast)" if not_run > 0 else ""
+        typer.echo(f"convcli: {len(result.failures)} of {total} inputs failed{rest}", err=True)
     elif total > 1 and not quiet and not json_out and sys.stderr.isatty():
         typer.echo(f"convcli: {len(result.reports)} files in {result.seconds:.2f} s", err=True)
     if result.exit_code:

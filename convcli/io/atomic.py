@@ -12,6 +12,7 @@ from typing import BinaryIO
 from convcli.errors import OutputError
 
 STDIO = "-"
+PARTIAL_SUFFIX = ".part"
 
 
 def check_target(path: str, *, force: bool, inputs: tuple[str, ...] = ()) -> None:
@@ -39,8 +40,7 @@ def atomic_open(path: str) -> Iterator[BinaryIO]:
         buf = io.BytesIO()
         yield buf
         try:
-            sys.stdout.buffer.write(buf.getvalue())
-            sys.stdout.buffer.flush()
+            _write_stdout(buf.getbuffer())
         except BrokenPipeError:
             # the reader went away (`... -o - | head -c 10`): silence the final flush, end quietly
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -51,11 +51,11 @@ def atomic_open(path: str) -> Iterator[BinaryIO]:
     if not os.path.isdir(directory):
         raise OutputError("the output directory does not exist", path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".part", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=_partial_prefix(path), suffix=PARTIAL_SUFFIX, dir=directory)
     except OSError as exc:
         raise OutputError(f"cannot write here: {exc.strerror or exc}", path) from None
     try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; outputs get the usual mode
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; outputs get the usual mode
         with os.fdopen(fd, "wb") as fh:
             yield fh
         os.replace(tmp, path)
@@ -67,10 +67,55 @@ def atomic_open(path: str) -> Iterator[BinaryIO]:
         raise
 
 
-def _umask() -> int:
+def _write_stdout(data: memoryview) -> None:
+    # os.write in a loop, not sys.stdout.buffer.write: on a pipe whose reader has gone, CPython's
+    # buffered writer can return after a partial write without raising, silently dropping the rest
+    sys.stdout.flush()
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a replaced stdout (e.g. a test runner's buffer)
+        sys.stdout.buffer.write(bytes(data))
+        sys.stdout.buffer.flush()
+        return
+    view = memoryview(data).cast("B")
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _partial_prefix(path: str) -> str:
+    return "." + os.path.basename(path) + "."
+
+
+def remove_partials(path: str) -> list[str]:
+    """Delete temporary files that an interrupted :func:`atomic_open` of ``path`` left beside it.
+
+    Returns the paths removed. Used after Ctrl-C, when a write may have been cut short between
+    creating its temporary file and the cleanup that normally removes it.
+    """
+    if path == STDIO:
+        return []
+    directory = os.path.dirname(os.path.abspath(path))
+    prefix = _partial_prefix(path)
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        if name.startswith(prefix) and name.endswith(PARTIAL_SUFFIX):
+            full = os.path.join(directory, name)
+            _unlink_quietly(full)
+            removed.append(full)
+    return removed
+
+
+def _current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+_UMASK = _current_umask()
 
 
 def _unlink_quietly(path: str) -> None:

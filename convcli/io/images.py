@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from convcli.errors import InputError, OutputError, UsageError
+from convcli.errors import DataError, InputError, OutputError, UsageError
 from convcli.io.atomic import STDIO, atomic_open
+from convcli.io.npy_header import check_npy_header
+from convcli.io.png_read import SIGNATURE as PNG_SIGNATURE
+from convcli.io.png_read import decode_png16, scan_png
 
 DEFAULT_MAX_PIXELS = 178_956_970  # Pillow's MAX_IMAGE_PIXELS
 OUTPUT_RANGES = ("clip", "abs", "rescale", "offset")
@@ -114,7 +117,22 @@ def read_image(
         return _read_npy(src, name, max_pixels)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _read_npz(src, name, max_pixels)
+    if head.startswith(PNG_SIGNATURE):
+        decoded = _read_png_checked(src, name, max_pixels, allow_truncated)
+        if decoded is not None:
+            return decoded
     return _read_pillow(src, name, max_pixels, allow_truncated)
+
+
+def _read_png_checked(src, name: str, max_pixels: int | None, allow_truncated: bool) -> ImageData | None:
+    """Check a PNG's chunks (CRCs, IEND: Pillow decodes some broken and cut files); decode 16-bit
+    colour and gray+alpha here (Pillow reduces them to 8 bits); None leaves the rest to Pillow."""
+    scan = scan_png(src, name, allow_truncated=allow_truncated,
+                    on_header=lambda w, h: _check_pixels((h, w), max_pixels, name))
+    if scan.bit_depth == 16 and scan.color_type in (2, 4, 6):
+        pixels, alpha = decode_png16(src, scan, name)
+        return ImageData(pixels, alpha, 65535.0, "PNG", dict(scan.text))
+    return None
 
 
 def load_image(path: str, **options) -> np.ndarray:
@@ -143,6 +161,13 @@ def _validate_array(arr, name: str, max_pixels: int | None) -> np.ndarray:
 
 
 def _read_npy(src, name: str, max_pixels: int | None) -> ImageData:
+    on_shape = lambda shape: _check_pixels(shape, max_pixels, name)  # noqa: E731
+    if isinstance(src, io.BytesIO):
+        check_npy_header(src, name, len(src.getbuffer()), on_shape)
+        src.seek(0)
+    else:
+        with open(src, "rb") as fh:
+            check_npy_header(fh, name, os.fstat(fh.fileno()).st_size, on_shape)
     try:
         arr = np.load(src, allow_pickle=False)
     except ValueError as exc:
@@ -164,6 +189,10 @@ def _read_npz(src, name: str, max_pixels: int | None) -> ImageData:
             else:
                 raise InputError(f"the .npz file holds {len(keys)} arrays ({', '.join(keys[:5])}); "
                                  "name the image array 'image'", name)
+            member = key + ".npy" if key + ".npy" in npz.zip.namelist() else key
+            with npz.zip.open(member) as fh:
+                check_npy_header(fh, name, npz.zip.getinfo(member).file_size,
+                                 lambda shape: _check_pixels(shape, max_pixels, name))
             arr = npz[key]
     except InputError:
         raise
@@ -271,19 +300,51 @@ def to_integer(values: np.ndarray, bits: int, output_range: str = "clip",
     if output_range not in OUTPUT_RANGES:
         raise UsageError(f"output range must be one of {', '.join(OUTPUT_RANGES)}; got {output_range!r}")
     maxval = 255.0 if bits == 8 else 65535.0
-    v = np.asarray(values, dtype=np.float64)
-    if full_scale is not None and full_scale != maxval:
-        v = v * (maxval / full_scale)
-    if output_range == "abs":
-        v = np.abs(v)
-    elif output_range == "offset":
-        v = v + (maxval + 1.0) / 2.0
-    elif output_range == "rescale":
-        finite = v[np.isfinite(v)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
-        v = (v - lo) * (maxval / (hi - lo)) if hi > lo else np.zeros_like(v)
-    v = np.nan_to_num(v, nan=0.0, posinf=maxval, neginf=0.0)
-    return np.rint(np.clip(v, 0.0, maxval)).astype(np.uint8 if bits == 8 else np.uint16)
+    src = np.asarray(values)
+    scale = maxval / full_scale if full_scale is not None and full_scale != maxval else None
+
+    def prepared(part: np.ndarray) -> np.ndarray:
+        v = part.astype(np.float64)
+        if scale is not None:
+            v *= scale
+        if output_range == "abs":
+            np.abs(v, out=v)
+        elif output_range == "offset":
+            v += (maxval + 1.0) / 2.0
+        return v
+
+    # Blocks of a million samples, so that a large image never needs float64 copies of itself
+    # (the same element-wise operations as on the whole array, so the same result).
+    flat = src.reshape(-1)
+    blocks = [(i, min(i + _BLOCK, flat.size)) for i in range(0, flat.size, _BLOCK)]
+    lo = hi = 0.0
+    if output_range == "rescale":
+        lows, highs = [], []
+        for i, j in blocks:
+            v = prepared(flat[i:j])
+            finite = v[np.isfinite(v)]
+            if finite.size:
+                lows.append(float(finite.min()))
+                highs.append(float(finite.max()))
+        if lows:
+            lo, hi = min(lows), max(highs)
+    out = np.empty(flat.size, dtype=np.uint8 if bits == 8 else np.uint16)
+    for i, j in blocks:
+        v = prepared(flat[i:j])
+        if output_range == "rescale":
+            if hi > lo:
+                v -= lo
+                v *= maxval / (hi - lo)
+            else:
+                v[:] = 0.0
+        np.nan_to_num(v, copy=False, nan=0.0, posinf=maxval, neginf=0.0)
+        np.clip(v, 0.0, maxval, out=v)
+        np.rint(v, out=v)
+        out[i:j] = v
+    return out.reshape(src.shape)
+
+
+_BLOCK = 1 << 20
 
 
 def write_image(
@@ -307,6 +368,8 @@ def write_image(
     if depth not in DEPTHS:
         raise UsageError(f"depth must be one of {', '.join(DEPTHS)}; got {depth!r}")
     arr = np.asarray(values)
+    if arr.dtype.kind not in "biuf":
+        raise DataError(f"cannot write an array of dtype {arr.dtype} (real numbers only)", path)
     if arr.ndim == 3 and arr.shape[2] == 1:
         arr = arr[:, :, 0]
     if fmt in ("npy", "npz"):
@@ -320,6 +383,8 @@ def write_image(
     if arr.ndim not in (2, 3):
         raise OutputError(f"cannot write a {arr.ndim}-D array of shape {arr.shape} as an image; "
                           "write .npy or .npz", path)
+    if arr.size == 0:
+        raise DataError(f"cannot write an empty image (shape {arr.shape})", path)
     channels = 1 if arr.ndim == 2 else arr.shape[2]
     if channels > 4 or (alpha is not None and channels not in (1, 3)):
         raise OutputError(f"an image file holds 1 to 4 channels (gray, gray+alpha, RGB, RGBA); this "
