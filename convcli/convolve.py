@@ -95,6 +95,11 @@ def convolve(
     dt = resolve_dtype(dtype)
     kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
     xa = as_float_array(x, "input", dt)
+    if kern.ndim == 3:  # volumes (D, H, W[, C]): convcli.volume
+        from convcli.volume import convolve3d
+
+        return convolve3d(xa, kern, mode=mode, padding=padding, boundary=boundary, stride=stride,
+                          dilation=dilation, method=method, dtype=dt, nan=nan)
     if kern.ndim == 2 and xa.ndim == 1 and 1 in kern.shape:
         kern = kern.ravel()
     if kern.ndim not in (1, 2):
