@@ -120,6 +120,16 @@ def convolve3d(
     return out
 
 
+def chosen_method(kernel: np.ndarray, method: str = "auto") -> str:
+    """``'separable'`` or ``'direct'``: what :func:`convolve3d` does with this 3-D kernel."""
+    if method == "direct" or np.ndim(kernel) != 3:
+        return "direct"
+    if method == "separable":
+        return "separable"
+    k = np.asarray(kernel)
+    return "separable" if separable_factors(k) is not None and _separable_pays(k.shape) else "direct"
+
+
 def _separable_pays(shape: tuple[int, ...]) -> bool:
     # three passes read and write the volume three times; below ~2 taps per pass saved, direct wins
     kd, kh, kw = shape

@@ -213,3 +213,25 @@ def test_stdin_style_bytes_are_read(tmp_path, rng, monkeypatch):
 
     monkeypatch.setattr("sys.stdin", FakeStdin)
     np.testing.assert_array_equal(read_stack("-").frames, g)
+
+
+@pytest.mark.parametrize("ext", ["gif", "png"])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_identical_consecutive_frames_are_kept(tmp_path, rng, ext, channels):
+    # encoders like to merge a repeated frame into the previous one; a video's frame count must not change
+    shape = (5, 6, 7) if channels == 1 else (5, 6, 7, 3)
+    x = np.zeros(shape, dtype=np.uint8)
+    x[2] = 200
+    alpha = None if channels < 4 else np.full((5, 6, 7), 255, dtype=np.uint8)
+    if alpha is not None:
+        alpha[3:] = 100
+    path = str(tmp_path / f"still.{ext}")
+    write_stack(path, x, alpha=alpha, full_scale=255, alpha_scale=255, durations=[10, 20, 30, 40, 50])
+    s = read_stack(path)
+    assert s.n_frames == 5 and s.durations == [10, 20, 30, 40, 50]
+    got = s.frames if (s.frames.ndim == 3 or channels > 1) else s.frames[..., 0]
+    np.testing.assert_array_equal(got, x)
+    if alpha is not None and ext == "png":
+        np.testing.assert_array_equal(s.alpha, alpha)
+    with Image.open(path) as img:
+        assert img.n_frames == 5

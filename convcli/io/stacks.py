@@ -505,13 +505,42 @@ def _write_animation(path, arr, alpha, alpha_scale, output_range, full_scale, ki
         data = np.concatenate([data if data.ndim == 4 else data[..., None], a[..., None]], axis=3)
     images = [Image.fromarray(np.ascontiguousarray(f)) for f in data]
     times = [float(d) for d in durations] if durations is not None else [float(DEFAULT_DURATION_MS)] * len(images)
+    loop = 0 if loop is None else int(loop)
     if kind == "gif":
-        times = [int(round(t)) for t in times]
-    options = {"save_all": True, "append_images": images[1:], "duration": times, "loop": 0 if loop is None else loop}
-    if kind == "png":
-        options["default_image"] = False
+        payload = _encode_gif(images, times, loop)
+        with atomic_open(path) as fh:
+            fh.write(payload)
+        return
+    # Pillow merges a frame identical to the previous one into it (adding the durations) unless their
+    # disposal ops differ: alternate "none" and "previous" (which its writer and reader both follow;
+    # "background" fails for non-RGBA modes) so that every frame is kept
+    disposal = [2 * (i % 2) for i in range(len(images))]
     with atomic_open(path) as fh:
-        images[0].save(fh, format="GIF" if kind == "gif" else "PNG", **options)
+        images[0].save(fh, format="PNG", save_all=True, append_images=images[1:], duration=times, loop=loop,
+                       disposal=disposal, blend=0, default_image=False)
+
+
+def _encode_gif(images, times: list[float], loop: int) -> bytes:
+    """Animated GIF with every frame kept (Pillow's writer merges identical consecutive frames):
+    full frames, each with its own palette (adaptive for colour, the grey ramp for grey) and delay."""
+    from PIL import GifImagePlugin, Image
+
+    grey = bytes(v for i in range(256) for v in (i, i, i))
+    frames = []
+    for im in images:
+        if im.mode == "L":
+            im = im.copy()
+            im.putpalette(grey)  # L -> P with the identity grey palette (exact)
+        else:
+            im = im.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE, colors=256)
+        frames.append(im)
+    header, _ = GifImagePlugin.getheader(frames[0], info={"loop": loop})
+    parts = list(header)
+    for im, t in zip(frames, times, strict=True):
+        centis = int(round(t / 10.0))
+        parts.extend(GifImagePlugin.getdata(im, (0, 0), duration=centis * 10, disposal=1, include_color_table=True))
+    parts.append(b";")
+    return b"".join(bytes(p) for p in parts)
 
 
 def slice_names(n: int, ext: str) -> list[str]:
