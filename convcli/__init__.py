@@ -36,5 +36,10 @@ __all__ = [
 # --- gradients, locally connected, tiled (issue 8) ---
 
 # --- volumes (issue 9) ---
+from convcli.io.stacks import read_stack, write_stack
+from convcli.phantom import shepp_logan_3d, synthetic_video
+from convcli.volume import convolve_frames
+
+__all__ += ["convolve_frames", "read_stack", "shepp_logan_3d", "synthetic_video", "write_stack"]
 
 # --- reliability (issue 10) ---

@@ -19,6 +19,7 @@ from convcli.cli import filter_cmd, kernels_cmd
 # --- gradients, locally connected, tiled (issue 8) ---
 
 # --- volumes (issue 9) ---
+from convcli.cli import sample_cmd
 
 # --- reliability (issue 10) ---
 
