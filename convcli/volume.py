@@ -152,8 +152,8 @@ def _separable(x: np.ndarray, factors: list[np.ndarray], axes: tuple[Axis, ...],
     ):
         if c.size == 1 and c.ravel()[0] == 1.0 and all(g.stride == 1 and g.length == g.n for g in geometry):
             continue
-        cur = _run(cur, np.ascontiguousarray(c), geometry, code)
-    return cur
+        cur = _run(cur, np.ascontiguousarray(c), geometry, code, crop=False)
+    return cur if cur.shape[2] == ax.length else np.ascontiguousarray(cur[:, :, : ax.length])
 
 
 # np.pad modes equal to the boundary rules (``symmetric`` is cba|abcd|dcb, ``reflect`` dcb|abcd|cba)
@@ -175,30 +175,30 @@ def _pad_axis(x: np.ndarray, axis: int, geometry: Axis, code: int) -> tuple[np.n
     return np.pad(x, widths, mode=_NP_PAD[code]), first + before
 
 
-def _run(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int) -> np.ndarray:
-    """One 3-D correlation. Rows and columns are extended beforehand (a copy of the input, a few
-    percent larger) so that no tap needs a boundary test in the inner loops: with a volume's short
-    rows (256 samples) the scalar border loop cost as much as the interior."""
-    from convcli.kernels.direct3d import correlate3d, correlate3d_planes
+def _run(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int, *, crop: bool = True) -> np.ndarray:
+    """One 3-D correlation. Columns are extended beforehand (a copy of the input, a few percent
+    larger) so that no tap needs a column test in the inner loops: with a volume's short rows (256
+    samples) a scalar border loop cost as much as the interior. ``x`` may carry scratch columns
+    past ``axes[2].n`` (a previous pass's uncropped output) when the kernel has one column; with
+    ``crop=False`` the result may carry them too."""
+    from convcli.kernels.direct3d import correlate3d
     from convcli.threads import block_count
 
     az, ay, ax = axes
     od, oh, ow = az.length, ay.length, ax.length
-    if ay.stride == 1 and ax.stride == 1:
-        xp, oy = _pad_axis(x, 1, ay, code)
-        xp, ox = _pad_axis(xp, 2, ax, code)
-        wp = xp.shape[2]
-        out = np.empty((od, oh, wp), dtype=c.dtype)
-        row_blocks = max(-(-oh * wp // _RUN_SAMPLES), -(-block_count(od * oh) // od))
-        correlate3d_planes(np.ascontiguousarray(xp), c, out, ow, az.offset, oy, ox, az.stride, az.dilation,
-                           ay.dilation, ax.dilation, code, min(oh, row_blocks))
-        return out if wp == ow else np.ascontiguousarray(out[:, :, :ow])
+    if x.shape[2] != ax.n and c.shape[2] > 1:
+        x = x[:, :, : ax.n]
     xp, ox = _pad_axis(x, 2, ax, code)
-    out = np.empty((od, oh, ow), dtype=c.dtype)
-    row_blocks = max(1, min(oh, -(-block_count(od * oh) // od)))
-    correlate3d(np.ascontiguousarray(xp), c, out, az.offset, ay.offset, ox, az.stride, ay.stride, ax.stride,
-                az.dilation, ay.dilation, ax.dilation, code, row_blocks)
-    return out
+    xp = np.ascontiguousarray(xp)
+    wp = xp.shape[2]
+    flat = ay.stride == 1 and ax.stride == 1
+    out = np.empty((od, oh, wp if flat else ow), dtype=c.dtype)
+    row_blocks = -(-block_count(od * oh) // od)
+    if flat:
+        row_blocks = max(row_blocks, -(-oh * wp // _RUN_SAMPLES))
+    correlate3d(xp, c, out, ow, az.offset, ay.offset, ox, az.stride, ay.stride, ax.stride, az.dilation,
+                ay.dilation, ax.dilation, code, max(1, min(oh, row_blocks)))
+    return out if (out.shape[2] == ow or not crop) else np.ascontiguousarray(out[:, :, :ow])
 
 
 def convolve_frames(x, k, **options) -> np.ndarray:

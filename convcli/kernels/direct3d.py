@@ -1,80 +1,115 @@
 """Direct strided, dilated 3-D correlation with boundary handling by index mapping.
 
-``out[p, r, q] = sum_{b,a,t} X[oz + p*sz + b*dz, oy + r*sy + a*dy, ox + q*sx + t*dx] * c[b, a, t]``
-where ``X`` is ``x`` extended by the boundary rule. Planes and rows outside the volume are mapped
-(free); each output row is accumulated from whole input rows with the row passes of
-:mod:`convcli.kernels.direct2d` (interior columns as unit-stride slices, which vectorise; border
-columns with mapped indices). Work is split into blocks of output rows within output planes; each
-output sample is computed by one thread in a fixed order, so the result does not depend on the
-number of threads.
+``out[p, r, q] = sum_{b,a,t} X[oz + p*sz + b*dz, oy + r*sy + a*dy, ox + q*sx + t*dx] * c[b, a, t]``.
+The caller extends ``x`` by the boundary rule in columns only (``numpy.pad``, a few percent) so
+that the inner loops need no column tests; planes and rows are mapped here (``map_index``, free).
+The kernel's taps, in ``(b, a, t)`` order, are applied three at a time
+(``o[j] += w0*x0[j] + w1*x1[j] + w2*x2[j]``; taps of planes or rows outside under the zero rule
+skipped) over runs of output samples: with unit row and column stride, a block of rows whose taps
+are all inside is one run (rows are ``Wp`` apart in both the input and ``out``, whose last
+``Wp - ow`` columns are scratch), so the passes are long and vectorise even for a volume's short
+rows; otherwise one run per output row. Every output sample is computed by one thread with the
+same taps in the same groups and order whatever the stride, so a strided output is bit for bit the
+unit-stride output subsampled, and the number of threads does not matter. A separable kernel is
+three calls with kernels of shape ``(1, 1, kw)``, ``(1, kh, 1)`` and ``(kd, 1, 1)``."""
 
-A separable kernel is three calls with kernels of shape ``(1, 1, kw)``, ``(1, kh, 1)`` and
-``(kd, 1, 1)``.
-"""
-
+import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.direct2d import _border_pass, _row_pass
 
 
-@njit(cache=True, parallel=True)
-def correlate3d(x, c, out, oz, oy, ox, sz, sy, sx, dz, dy, dx, boundary, row_blocks):
-    """Fill ``out`` (preallocated) with the correlation of ``x`` with ``c``; see the module doc."""
-    depth, height, width = x.shape
+@njit(cache=True)
+def _pass3(o, xs, w0, w1, w2, b0, b1, b2, n, sx):
+    # all taps read the one flat input array: with three different arrays LLVM did not vectorise
+    if sx == 1:
+        x0 = xs[b0 : b0 + n]
+        x1 = xs[b1 : b1 + n]
+        x2 = xs[b2 : b2 + n]
+        for j in range(n):
+            o[j] += w0 * x0[j] + w1 * x1[j] + w2 * x2[j]
+    else:
+        for j in range(n):
+            p = j * sx
+            o[j] += w0 * xs[b0 + p] + w1 * xs[b1 + p] + w2 * xs[b2 + p]
+
+
+@njit(cache=True)
+def _pass2(o, xs, w0, w1, b0, b1, n, sx):
+    if sx == 1:
+        x0 = xs[b0 : b0 + n]
+        x1 = xs[b1 : b1 + n]
+        for j in range(n):
+            o[j] += w0 * x0[j] + w1 * x1[j]
+    else:
+        for j in range(n):
+            p = j * sx
+            o[j] += w0 * xs[b0 + p] + w1 * xs[b1 + p]
+
+
+@njit(cache=True)
+def _pass1(o, xs, w0, b0, n, sx):
+    if sx == 1:
+        x0 = xs[b0 : b0 + n]
+        for j in range(n):
+            o[j] += w0 * x0[j]
+    else:
+        for j in range(n):
+            o[j] += w0 * xs[b0 + j * sx]
+
+
+@njit(cache=True)
+def _run(o, xs, c, planes, rows, col, n, dx, sx):
+    """Add every tap into the run ``o`` (``n`` samples). ``xs`` is the whole input, flat;
+    ``planes[b]`` / ``rows[a]`` the flat offsets of the plane / row read by kernel plane ``b`` / row
+    ``a`` (-1: outside under the zero rule, skipped); ``col`` the column of tap 0."""
     kd, kh, kw = c.shape
-    od, oh, ow = out.shape
-    # interior output columns: every tap's column inside [0, width)
-    q_lo = 0
-    if ox < 0:
-        q_lo = (-ox + sx - 1) // sx
-    last = width - 1 - (kw - 1) * dx - ox
-    q_hi = -1 if last < 0 else last // sx  # inclusive
-    if q_hi > ow - 1:
-        q_hi = ow - 1
-    i0 = q_lo
-    i1 = q_hi + 1
-    for blk in prange(od * row_blocks):
-        p = blk // row_blocks
-        rb = blk % row_blocks
-        r0 = rb * oh // row_blocks
-        r1 = (rb + 1) * oh // row_blocks
-        for r in range(r0, r1):
-            orow = out[p, r]
-            for q in range(ow):
-                orow[q] = 0
-            for b in range(kd):
-                iz = map_index(oz + p * sz + b * dz, depth, boundary)
-                if iz < 0:
-                    continue
-                cb = c[b]
-                for a in range(kh):
-                    iy = map_index(oy + r * sy + a * dy, height, boundary)
-                    if iy < 0:
-                        continue
-                    xrow = x[iz, iy]
-                    if i0 < i1:
-                        _row_pass(orow, xrow, cb, a, i0, i1, ox, sx, dx)
-                        _border_pass(orow, xrow, cb, a, 0, i0, ox, sx, dx, width, boundary)
-                        _border_pass(orow, xrow, cb, a, i1, ow, ox, sx, dx, width, boundary)
-                    else:
-                        _border_pass(orow, xrow, cb, a, 0, ow, ox, sx, dx, width, boundary)
-    return out
+    for j in range(n):
+        o[j] = 0
+    pending = 0
+    oa = 0
+    ob = 0
+    wa = c[0, 0, 0]  # typed like the kernel (a 0.0 literal would make float32 weights float64)
+    wb = wa
+    for b in range(kd):
+        zoff = planes[b]
+        if zoff < 0:
+            continue
+        for a in range(kh):
+            roff = rows[a]
+            if roff < 0:
+                continue
+            for t in range(kw):
+                off = zoff + roff + col + t * dx
+                w = c[b, a, t]
+                if pending == 0:
+                    oa, wa = off, w
+                    pending = 1
+                elif pending == 1:
+                    ob, wb = off, w
+                    pending = 2
+                else:
+                    _pass3(o, xs, wa, wb, w, oa, ob, off, n, sx)
+                    pending = 0
+    if pending == 2:
+        _pass2(o, xs, wa, wb, oa, ob, n, sx)
+    elif pending == 1:
+        _pass1(o, xs, wa, oa, n, sx)
 
 
 @njit(cache=True, parallel=True)
-def correlate3d_planes(x, c, out, ow, oz, oy, ox, sz, dz, dy, dx, boundary, row_blocks):
-    """Unit row and column stride on an input already extended in rows and columns.
+def correlate3d(x, c, out, ow, oz, oy, ox, sz, sy, sx, dz, dy, dx, boundary, row_blocks):
+    """Fill the first ``ow`` columns of ``out`` ``(od, oh, wo)`` from ``x``; see the module doc.
 
-    ``x`` is ``(depth, Hp, Wp)`` with every tap's row and column inside; ``out`` is
-    ``(od, oh, Wp)``, of which the first ``ow`` columns are the result. Each block of output rows
-    of a plane is computed as one flat run of samples (the ``Wp - ow`` columns at the end of each
-    row are scratch), so the vectorised passes are long instead of one short row each. Planes
-    outside the input are mapped by the boundary rule.
+    ``x`` must hold every tap's column (extended by the caller); rows and planes are mapped here.
+    With ``sy == sx == 1`` and ``wo`` equal to ``x``'s row length, blocks of rows run flat.
     """
     depth, hp, wp = x.shape
-    kd, kh, kw = c.shape
-    od, oh, _ = out.shape
+    kd, kh, _ = c.shape
+    od, oh, wo = out.shape
+    flat = sy == 1 and sx == 1 and wo == wp
+    plane = hp * wp
+    xs = x.reshape(depth * plane)
     for blk in prange(od * row_blocks):
         p = blk // row_blocks
         rb = blk % row_blocks
@@ -82,42 +117,22 @@ def correlate3d_planes(x, c, out, ow, oz, oy, ox, sz, dz, dy, dx, boundary, row_
         r1 = (rb + 1) * oh // row_blocks
         if r1 <= r0:
             continue
-        n = (r1 - r0 - 1) * wp + ow
-        oflat = out[p].reshape(oh * wp)
-        o = oflat[r0 * wp : r0 * wp + n]
-        for j in range(n):
-            o[j] = 0
+        planes = np.empty(kd, dtype=np.int64)
         for b in range(kd):
             iz = map_index(oz + p * sz + b * dz, depth, boundary)
-            if iz < 0:
-                continue
-            xflat = x[iz].reshape(hp * wp)
+            planes[b] = -1 if iz < 0 else iz * plane
+        rows = np.empty(kh, dtype=np.int64)
+        oflat = out[p].reshape(oh * wo)
+        if flat and oy + r0 >= 0 and oy + r1 - 1 + (kh - 1) * dy < hp:
+            # every row inside: the block's rows are one run, Wp apart in the input and the output
             for a in range(kh):
-                row0 = (oy + r0 + a * dy) * wp + ox
-                t = 0
-                while t + 3 <= kw:
-                    w0 = c[b, a, t]
-                    w1 = c[b, a, t + 1]
-                    w2 = c[b, a, t + 2]
-                    b0 = row0 + t * dx
-                    x0 = xflat[b0 : b0 + n]
-                    x1 = xflat[b0 + dx : b0 + dx + n]
-                    x2 = xflat[b0 + 2 * dx : b0 + 2 * dx + n]
-                    for j in range(n):
-                        o[j] += w0 * x0[j] + w1 * x1[j] + w2 * x2[j]
-                    t += 3
-                if kw - t == 2:
-                    w0 = c[b, a, t]
-                    w1 = c[b, a, t + 1]
-                    b0 = row0 + t * dx
-                    x0 = xflat[b0 : b0 + n]
-                    x1 = xflat[b0 + dx : b0 + dx + n]
-                    for j in range(n):
-                        o[j] += w0 * x0[j] + w1 * x1[j]
-                elif kw - t == 1:
-                    w0 = c[b, a, t]
-                    b0 = row0 + t * dx
-                    x0 = xflat[b0 : b0 + n]
-                    for j in range(n):
-                        o[j] += w0 * x0[j]
+                rows[a] = (oy + r0 + a * dy) * wp
+            n = (r1 - r0 - 1) * wp + ow
+            _run(oflat[r0 * wo : r0 * wo + n], xs, c, planes, rows, ox, n, dx, 1)
+            continue
+        for r in range(r0, r1):
+            for a in range(kh):
+                iy = map_index(oy + r * sy + a * dy, hp, boundary)
+                rows[a] = -1 if iy < 0 else iy * wp
+            _run(oflat[r * wo : r * wo + ow], xs, c, planes, rows, ox, ow, dx, sx)
     return out
