@@ -201,6 +201,20 @@ def _run(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int, *, cro
     return out if (out.shape[2] == ow or not crop) else np.ascontiguousarray(out[:, :, :ow])
 
 
+def map_frames(func, frames) -> np.ndarray:
+    """Apply a 2-D operation to every frame of a stack and stack the results: ``func(frames[i])``
+    for ``i`` in order, each result the same shape (how per-frame commands accept volumes)."""
+    xa = np.asarray(frames)
+    if xa.ndim not in (3, 4):
+        raise UsageError(f"a stack is (D, H, W) or (D, H, W, C); got shape {xa.shape}")
+    first = np.asarray(func(xa[0]))
+    out = np.empty((xa.shape[0],) + first.shape, dtype=first.dtype)
+    out[0] = first
+    for i in range(1, xa.shape[0]):
+        out[i] = func(xa[i])
+    return out
+
+
 def convolve_frames(x, k, **options) -> np.ndarray:
     """Filter each frame of a stack ``(D, H, W)`` / ``(D, H, W, C)`` alone with a 2-D kernel.
 
@@ -209,12 +223,4 @@ def convolve_frames(x, k, **options) -> np.ndarray:
     """
     from convcli.convolve import convolve
 
-    xa = np.asarray(x)
-    if xa.ndim not in (3, 4):
-        raise UsageError(f"a stack is (D, H, W) or (D, H, W, C); got shape {xa.shape}")
-    first = convolve(xa[0], k, **options)
-    out = np.empty((xa.shape[0],) + first.shape, dtype=first.dtype)
-    out[0] = first
-    for i in range(1, xa.shape[0]):
-        out[i] = convolve(xa[i], k, **options)
-    return out
+    return map_frames(lambda frame: convolve(frame, k, **options), x)

@@ -201,3 +201,27 @@ def test_random_geometry_matches_naive(x, kshape, boundary, padding, stride, dil
     got = convolve(x, k, boundary=boundary, padding=padding, stride=stride, dilation=dilation, dtype=np.float64)
     want = naive_convolve(x, k, boundary=boundary, padding=padding, stride=stride, dilation=dilation)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
+
+
+def test_map_frames_applies_any_2d_operation(rng):
+    from convcli.volume import map_frames
+
+    x = rng.random((3, 5, 6))
+    got = map_frames(lambda f: f[::2, ::3] * 2, x)
+    np.testing.assert_array_equal(got, np.stack([f[::2, ::3] * 2 for f in x]))
+    with pytest.raises(UsageError):
+        map_frames(lambda f: f, np.ones((4, 5)))
+
+
+@given(
+    x=arrays(np.float64, st.tuples(st.integers(2, 6), st.integers(2, 6), st.integers(2, 7)),
+             elements=st.floats(-5, 5)),
+    shift=st.tuples(st.integers(-3, 3), st.integers(-3, 3), st.integers(-3, 3)),
+    seed=st.integers(0, 2**16),
+)
+def test_3d_shift_equivariance_with_wrap(x, shift, seed):
+    k = np.random.default_rng(seed).standard_normal((3, 2, 3))
+    axes = (0, 1, 2)
+    a = convolve(np.roll(x, shift, axis=axes), k, boundary="wrap", dtype=np.float64)
+    b = np.roll(convolve(x, k, boundary="wrap", dtype=np.float64), shift, axis=axes)
+    np.testing.assert_allclose(a, b, atol=1e-10)
