@@ -40,7 +40,8 @@ def convolve(
     The kernel's number of dimensions is the number of spatial axes: a 1-D kernel filters a
     signal ``(N,)`` or, channel by channel, ``(N, C)``; a 2-D kernel filters an image ``(H, W)``
     or each channel of ``(H, W, C)`` alone. A ``(1, K)`` or ``(K, 1)`` kernel on a 1-D signal is
-    used as the 1-D kernel it is.
+    used as the 1-D kernel it is. A 3-D kernel filters a volume ``(D, H, W)`` or each channel of
+    ``(D, H, W, C)`` (see :func:`convcli.volume.convolve3d`).
 
     Parameters
     ----------
