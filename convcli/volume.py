@@ -152,53 +152,29 @@ def _separable(x: np.ndarray, factors: list[np.ndarray], axes: tuple[Axis, ...],
     ):
         if c.size == 1 and c.ravel()[0] == 1.0 and all(g.stride == 1 and g.length == g.n for g in geometry):
             continue
-        cur = _run(cur, np.ascontiguousarray(c), geometry, code, crop=False)
-    return cur if cur.shape[2] == ax.length else np.ascontiguousarray(cur[:, :, : ax.length])
+        cur = _run(cur, np.ascontiguousarray(c), geometry, code)
+    return cur
 
 
-# np.pad modes equal to the boundary rules (``symmetric`` is cba|abcd|dcb, ``reflect`` dcb|abcd|cba)
-_NP_PAD = {0: "constant", 1: "symmetric", 2: "reflect", 3: "edge", 4: "wrap"}
 _RUN_SAMPLES = 4096  # output samples per flat run: long enough to vectorise, short enough for L1
 
 
-def _pad_axis(x: np.ndarray, axis: int, geometry: Axis, code: int) -> tuple[np.ndarray, int]:
-    """Extend ``x`` along ``axis`` by the boundary rule so that every tap of every output sample
-    is inside; returns the array and the offset of output sample 0, tap 0 in it."""
-    n = x.shape[axis]
-    first = geometry.offset
-    last = first + (geometry.length - 1) * geometry.stride + (geometry.k - 1) * geometry.dilation
-    before, after = max(0, -first), max(0, last - (n - 1))
-    if before == 0 and after == 0:
-        return x, first
-    widths = [(0, 0)] * x.ndim
-    widths[axis] = (before, after)
-    return np.pad(x, widths, mode=_NP_PAD[code]), first + before
-
-
-def _run(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int, *, crop: bool = True) -> np.ndarray:
-    """One 3-D correlation. Columns are extended beforehand (a copy of the input, a few percent
-    larger) so that no tap needs a column test in the inner loops: with a volume's short rows (256
-    samples) a scalar border loop cost as much as the interior. ``x`` may carry scratch columns
-    past ``axes[2].n`` (a previous pass's uncropped output) when the kernel has one column; with
-    ``crop=False`` the result may carry them too."""
+def _run(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int) -> np.ndarray:
+    """One 3-D correlation into a new array (see :mod:`convcli.kernels.direct3d`); the rows of a
+    plane are split into blocks of about ``_RUN_SAMPLES`` output samples."""
     from convcli.kernels.direct3d import correlate3d
     from convcli.threads import block_count
 
     az, ay, ax = axes
     od, oh, ow = az.length, ay.length, ax.length
-    if x.shape[2] != ax.n and c.shape[2] > 1:
-        x = x[:, :, : ax.n]
-    xp, ox = _pad_axis(x, 2, ax, code)
-    xp = np.ascontiguousarray(xp)
-    wp = xp.shape[2]
-    flat = ay.stride == 1 and ax.stride == 1
-    out = np.empty((od, oh, wp if flat else ow), dtype=c.dtype)
+    out = np.empty((od, oh, ow), dtype=c.dtype)
     row_blocks = -(-block_count(od * oh) // od)
-    if flat:
-        row_blocks = max(row_blocks, -(-oh * wp // _RUN_SAMPLES))
-    correlate3d(xp, c, out, ow, az.offset, ay.offset, ox, az.stride, ay.stride, ax.stride, az.dilation,
-                ay.dilation, ax.dilation, code, max(1, min(oh, row_blocks)))
-    return out if (out.shape[2] == ow or not crop) else np.ascontiguousarray(out[:, :, :ow])
+    if ay.stride == 1 and ax.stride == 1:
+        ws = ow + (ax.k - 1) * ax.dilation
+        row_blocks = max(row_blocks, -(-oh * ws // _RUN_SAMPLES))
+    correlate3d(np.ascontiguousarray(x), c, out, az.offset, ay.offset, ax.offset, az.stride, ay.stride,
+                ax.stride, az.dilation, ay.dilation, ax.dilation, code, max(1, min(oh, row_blocks)))
+    return out
 
 
 def map_frames(func, frames) -> np.ndarray:

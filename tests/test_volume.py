@@ -132,6 +132,12 @@ def test_strided_3d_is_unit_stride_subsampled(rng):
     # the strided path uses the row kernel, unit stride the flat-run kernel: same taps, same order
     np.testing.assert_array_equal(convolve(x, k, stride=(2, 3, 2)), full[::2, ::3, ::2])
     np.testing.assert_array_equal(convolve(x, k, stride=(1, 1, 3)), full[:, :, ::3])
+    # 'valid' reads the input in place (no staging); single-column kernels write runs straight to the output
+    for kern, padding in ((k, "valid"), (rng.standard_normal((3, 5, 1)), "same"), (k, "full")):
+        unit = convolve(x, kern, padding=padding, boundary="zero")
+        np.testing.assert_array_equal(convolve(x, kern, padding=padding, boundary="zero", stride=(2, 2, 3)),
+                                      unit[::2, ::2, ::3])
+        np.testing.assert_allclose(unit, naive_convolve(x, kern, padding=padding, boundary="zero"), atol=1e-4)
 
 
 def test_results_do_not_depend_on_thread_count(rng):
