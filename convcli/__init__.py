@@ -52,5 +52,10 @@ __all__ += ["conv_grad_input", "conv_grad_kernel", "correlate_valid", "learn_ker
             "tiled_convolve"]
 
 # --- volumes (issue 9) ---
+from convcli.io.stacks import read_stack, write_stack
+from convcli.phantom import shepp_logan_3d, synthetic_video
+from convcli.volume import convolve_frames
+
+__all__ += ["convolve_frames", "read_stack", "shepp_logan_3d", "synthetic_video", "write_stack"]
 
 # --- reliability (issue 10) ---

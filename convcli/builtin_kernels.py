@@ -139,6 +139,22 @@ register(Builtin("exp-decay", "1-D causal weights exp(-alpha*t), t = 0..n-1, nor
                  (Param("alpha", float, 0.5, "decay per sample", 0.0), Param("n", int, 8, "number of taps", 1))))
 
 
+# --- volumes (issue 9): 3-D kernels, shape (D, H, W) ---
+
+
+def _gaussian3d(sigma: float, size: int | None = None) -> np.ndarray:
+    g = gaussian_1d(sigma, size)
+    return g[:, None, None] * g[None, :, None] * g[None, None, :]
+
+
+register(Builtin("gaussian3d", "normalised 3-D Gaussian (separable: three 1-D passes); smooths volumes "
+                 "and video in space and time", _gaussian3d,
+                 (Param("sigma", float, 1.0, "standard deviation in samples", 0.0, True),
+                  Param("size", int, None, "side length (default 2*ceil(3*sigma)+1)", 1))))
+register(Builtin("box3d", "normalised NxNxN mean (separable)", lambda size: np.full((size,) * 3, 1.0 / size**3),
+                 (Param("size", int, 3, "side length", 1),)))
+
+
 def lookup(name: str) -> Builtin:
     """The built-in called ``name``; :class:`KernelSpecError` listing the names otherwise."""
     try:

@@ -40,7 +40,8 @@ def convolve(
     The kernel's number of dimensions is the number of spatial axes: a 1-D kernel filters a
     signal ``(N,)`` or, channel by channel, ``(N, C)``; a 2-D kernel filters an image ``(H, W)``
     or each channel of ``(H, W, C)`` alone. A ``(1, K)`` or ``(K, 1)`` kernel on a 1-D signal is
-    used as the 1-D kernel it is.
+    used as the 1-D kernel it is. A 3-D kernel filters a volume ``(D, H, W)`` or each channel of
+    ``(D, H, W, C)`` (see :func:`convcli.volume.convolve3d`).
 
     Parameters
     ----------
@@ -95,6 +96,11 @@ def convolve(
     dt = resolve_dtype(dtype)
     kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
     xa = as_float_array(x, "input", dt)
+    if kern.ndim == 3:  # volumes (D, H, W[, C]): convcli.volume
+        from convcli.volume import convolve3d
+
+        return convolve3d(xa, kern, mode=mode, padding=padding, boundary=boundary, stride=stride,
+                          dilation=dilation, method=method, dtype=dt, nan=nan)
     if kern.ndim == 2 and xa.ndim == 1 and 1 in kern.shape:
         kern = kern.ravel()
     if kern.ndim not in (1, 2):

@@ -37,6 +37,7 @@ class FilterOptions:
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     allow_truncated: bool = False
     dtype: str = "float32"
+    volume: bool = False  # volumes (issue 9): each input is a stack (3-D .npy = (D, H, W), folder = slices)
 
 
 def image_kernel(kernel: np.ndarray, spec: str | None = None) -> np.ndarray:
@@ -90,6 +91,10 @@ def filter_file(job, opts: FilterOptions) -> dict:
         from convcli.spectrogram import filter_spectrogram_file
 
         return filter_spectrogram_file(job, opts)
+    if opts.volume or opts.kernel.ndim == 3 or _is_stack(job.src):  # volumes (issue 9)
+        from convcli.stack_filtering import filter_stack_file
+
+        return filter_stack_file(job, opts)
     check_target(job.dst, force=opts.force, inputs=(job.src,))
     t0 = time.perf_counter()
     data = read_image(job.src, max_pixels=opts.max_pixels, allow_truncated=opts.allow_truncated)
@@ -119,3 +124,12 @@ def filter_file(job, opts: FilterOptions) -> dict:
         "method": "direct",
         "seconds": {"read": round(t1 - t0, 6), "filter": round(t2 - t1, 6), "write": round(t3 - t2, 6)},
     }
+
+
+def _is_stack(path: str) -> bool:
+    """Multi-page TIFF and animated GIF/APNG are stacks (volumes, issue 9)."""
+    if not path.lower().endswith((".tif", ".tiff", ".gif", ".png", ".apng")):
+        return False
+    from convcli.io.stacks import is_stack_file
+
+    return is_stack_file(path)

@@ -181,6 +181,10 @@ def _from_npy(path: str) -> np.ndarray:
 
 def is_separable(kernel: np.ndarray, rtol: float = 1e-9) -> bool:
     """True when a 2-D kernel is rank 1 (an outer product of a column and a row)."""
+    if kernel.ndim == 3:  # volumes (issue 9): the outer product of three 1-D profiles
+        from convcli.volume import separable_factors
+
+        return separable_factors(kernel) is not None
     if kernel.ndim != 2:
         return kernel.ndim == 1
     s = np.linalg.svd(kernel, compute_uv=False)

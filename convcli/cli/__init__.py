@@ -26,6 +26,7 @@ from convcli.cli import learn_cmd
 from convcli.cli import unshared_cmd
 
 # --- volumes (issue 9) ---
+from convcli.cli import sample_cmd
 
 # --- reliability (issue 10) ---
 

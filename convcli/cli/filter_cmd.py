@@ -21,6 +21,12 @@ Examples:
   convcli filter 'photos/*.jpg' --kernel box:5 --out-dir smoothed --jobs 2
 
   cat in.png | convcli filter - --kernel "3x3:0,-1,0,-1,5,-1,0,-1,0" -o - > sharp.png
+
+  convcli filter clip.gif --kernel gaussian3d:sigma=1 -o smooth.gif
+
+  convcli filter ct.tif --kernel box3d:3 --depth 16 -o ct_box.tif
+
+  convcli filter slices/ --stack --kernel sobel-x --output-range abs -o edges/
 """
 
 
@@ -59,8 +65,13 @@ def filter_command(
     fail_fast: opt.FailFast = False,
     max_pixels: opt.MaxPixels = 178_956_970,
     allow_truncated: opt.AllowTruncated = False,
+    volume: Annotated[bool, typer.Option(
+        "--volume", "--stack", help="Each input is a stack: a 3-D .npy is (D, H, W) rather than (H, W, C), a "
+        "folder is one stack of numbered slices. Multi-page TIFF and animated GIF/APNG are stacks anyway; "
+        "a 2-D kernel filters each frame, a 3-D kernel (gaussian3d, WxHxD:...) also across frames.")] = False,
 ) -> None:
-    """Convolve images with one kernel (2-D; a 1-D kernel filters along rows)."""
+    """Convolve images with one kernel (2-D; a 1-D kernel filters along rows), or stacks and volumes
+    (multi-page TIFF, animated GIF/APNG, .npy, folders of slices) frame by frame or with a 3-D kernel."""
     from convcli.batch import plan_jobs, prepare_out_dir, run_jobs
     from convcli.conventions import per_axis
     from convcli.errors import UsageError
@@ -68,15 +79,24 @@ def filter_command(
     from convcli.io.images import output_format
     from convcli.kernelspec import parse_kernel
 
-    k = image_kernel(parse_kernel(kernel), kernel)
+    k = parse_kernel(kernel)
+    k = k if k.ndim == 3 else image_kernel(k, kernel)  # volumes (issue 9): a 3-D kernel filters stacks
+    n_axes = 3 if k.ndim == 3 else 2
     options = FilterOptions(
         kernel=k, kernel_spec=kernel, mode=mode, padding=padding, boundary=boundary,
-        stride=per_axis("--stride", stride, 2), dilation=per_axis("--dilation", dilation, 2),
+        stride=per_axis("--stride", stride, n_axes), dilation=per_axis("--dilation", dilation, n_axes),
         method=method, output_range=output_range, depth=depth, nan=nan, normalize=normalize, alpha=alpha,
         fmt=fmt, force=force, max_pixels=max_pixels, allow_truncated=allow_truncated,
-        dtype="float64" if double else "float32",
+        dtype="float64" if double else "float32", volume=volume,
     )
-    job_list = plan_jobs(inputs, output=output, out_dir=out_dir, suffix=suffix, fmt=fmt, recursive=recursive)
+    if volume or k.ndim == 3:  # volumes (issue 9): folders are stacks; outputs may be folders of slices
+        from convcli.io.stacks import stack_output_format as output_format
+        from convcli.stack_filtering import plan_stack_jobs
+
+        job_list = plan_stack_jobs(inputs, output=output, out_dir=out_dir, suffix=suffix, fmt=fmt,
+                                   recursive=recursive)
+    else:
+        job_list = plan_jobs(inputs, output=output, out_dir=out_dir, suffix=suffix, fmt=fmt, recursive=recursive)
     for job in job_list:
         output_format(job.dst, fmt)
     to_stdout = any(job.dst == "-" for job in job_list)
