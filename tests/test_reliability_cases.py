@@ -259,9 +259,7 @@ def _kernel_fails(place, rng, kernel: str, *names: str, code: int = 2) -> str:
 
 
 def test_kernel_file_wrong_shape(place, rng):
-    k3 = place / "k3.npy"
-    np.save(k3, np.ones((3, 3, 3)))
-    assert "3-D" in _kernel_fails(place, rng, str(k3), "k3.npy")
+    # (a 3-D kernel is no longer a wrong shape for an image: it filters it as a one-frame volume)
     k5 = place / "k5.npy"
     np.save(k5, np.ones((1, 1, 1, 1, 3)))
     assert "5-D" in _kernel_fails(place, rng, str(k5), "k5.npy")
