@@ -447,9 +447,19 @@ def _filter_plane(plane, bank, boundary, zero_mean, method, energy, even, odd, i
         from convcli.gabor_sep import separable_pair
 
         buffers: dict = {}
+        done: set[int] = set()
         for i in range(len(bank)):
-            re, im = separable_pair(plane, bank.params(i), boundary, zero_mean, buffers)
-            _store(i, re, im, energy, even, odd, idx)
+            if i in done:
+                continue
+            j = _mirror_partner(bank, i, done)
+            group = [i] if j is None else [i, j]
+            for slot, k in zip(("energy", "energy2"), group, strict=False):
+                target = energy[(k, *idx[1:])]
+                buffers[slot] = target if target.flags.c_contiguous else None
+            results = separable_pair(plane, bank.params(i), boundary, zero_mean, buffers, mirror=j is not None)
+            for k, (re, im, en) in zip(group, results, strict=True):
+                _store(k, re, im, energy, even, odd, idx, en)
+                done.add(k)
         return
     from convcli.fftconv import fft_correlate_pairs
 
@@ -463,9 +473,23 @@ def _filter_plane(plane, bank, boundary, zero_mean, method, energy, even, odd, i
     fft_correlate_pairs(plane, ev, od, axes, boundary, sink)
 
 
-def _store(i, re, im, energy, even, odd, idx) -> None:
+def _mirror_partner(bank: GaborBank, i: int, done: set[int]) -> int | None:
+    """Another filter of the same frequency at orientation ``180 - theta`` (mod 360), if any."""
+    want = (180.0 - bank.thetas[i]) % 360.0
+    for j in range(len(bank)):
+        if j == i or j in done or bank.frequencies[j] != bank.frequencies[i] or bank.sigmas[j] != bank.sigmas[i]:
+            continue
+        if bank.sizes[j] == bank.sizes[i] and abs((bank.thetas[j] % 360.0) - want) < 1e-9:
+            return j
+    return None
+
+
+def _store(i, re, im, energy, even, odd, idx, en=None) -> None:
     at = (i, *idx[1:])
-    np.hypot(re, im, out=energy[at])
+    if en is None:
+        en = np.sqrt(re * re + im * im)  # np.hypot is several times slower
+    if not np.may_share_memory(en, energy):
+        energy[at] = en
     if even is not None:
         even[at] = re
     if odd is not None:

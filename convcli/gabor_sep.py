@@ -40,35 +40,55 @@ def complex_factors(p) -> tuple[np.ndarray, np.ndarray, complex]:
 
 
 def separable_pair(plane: np.ndarray, p, boundary: str, zero_mean: bool = False,
-                   buffers: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Even (phase ``phi``) and odd (``phi + 90``) correlations of ``plane`` with an isotropic pair.
+                   buffers: dict | None = None, *, mirror: bool = False) -> list[tuple[np.ndarray, ...]]:
+    """Even (phase ``phi``) and odd (``phi + 90``) correlations of ``plane`` with an isotropic pair,
+    and the energy ``sqrt(even^2 + odd^2)``: ``[(even, odd, energy)]``.
 
-    ``buffers`` (a dict kept by the caller) lets a bank reuse its work arrays and box sums.
+    With ``mirror``, also those of the pair at orientation ``180 - theta`` (a second tuple), which
+    shares the row pass and the column sums. ``buffers`` (a dict kept by the caller) lets a bank reuse
+    work arrays and box sums; the returned arrays live in it (copy them before the next call), and
+    ``energy``/``energy2`` entries set by the caller are written in place.
     """
-    from convcli.kernels.gabor_sep import complex_col_pass, complex_row_pass
+    from convcli.kernels.gabor_sep import complex_col_pass, complex_col_pass_mirror, complex_row_pass
     from convcli.threads import block_count
 
     dt = plane.dtype
     buffers = {} if buffers is None else buffers
     h, w = plane.shape
-    for name in ("a", "b", "even", "odd"):
-        if name not in buffers:
+    names = ("a", "b", "even", "odd", "energy") + (("even2", "odd2", "energy2") if mirror else ())
+    for name in names:
+        if buffers.get(name) is None:
             buffers[name] = np.empty((h, w), dtype=dt)
-    a, b, even, odd = buffers["a"], buffers["b"], buffers["even"], buffers["odd"]
+    a, b = buffers["a"], buffers["b"]
     u, v, scale = complex_factors(p)
     half = (p.size - 1) // 2
     code = BOUNDARY_CODES[boundary]
     vr, vi = np.ascontiguousarray(v.real, dtype=dt), np.ascontiguousarray(v.imag, dtype=dt)
     ur, ui = np.ascontiguousarray(u.real, dtype=dt), np.ascontiguousarray(u.imag, dtype=dt)
-    complex_row_pass(plane, vr, vi, a, b, -half, code, block_count(h))
-    complex_col_pass(a, b, ur, ui, dt.type(scale.real), dt.type(scale.imag), even, odd, -half, code, block_count(h))
+    sr, si = dt.type(scale.real), dt.type(scale.imag)
+    blocks = block_count(h)
+    complex_row_pass(plane, vr, vi, a, b, -half, code, blocks)
+    first = (buffers["even"], buffers["odd"], buffers["energy"])
+    if mirror:
+        second = (buffers["even2"], buffers["odd2"], buffers["energy2"])
+        complex_col_pass_mirror(a, b, ur, ui, sr, si, *first, *second, -half, code, blocks)
+        results = [first, second]
+        factors = [np.outer(u, v), np.outer(u, np.conj(v))]
+    else:
+        complex_col_pass(a, b, ur, ui, sr, si, *first, -half, code, blocks)
+        results = [first]
+        factors = [np.outer(u, v)]
     if zero_mean:
-        g = scale * np.outer(u, v)
         box = buffers.get(("box", p.size))
         if box is None:
             box = _correlate(_correlate(plane, np.ones((1, p.size), dtype=dt), boundary),
                              np.ones((p.size, 1), dtype=dt), boundary)
             buffers[("box", p.size)] = box
-        even -= dt.type(g.real.mean()) * box
-        odd -= dt.type(-g.imag.mean()) * box
-    return even, odd
+        for (even, odd, energy), g in zip(results, factors, strict=True):
+            mean = scale * g.mean()
+            even -= dt.type(mean.real) * box
+            odd -= dt.type(-mean.imag) * box
+            np.multiply(even, even, out=energy)
+            energy += odd * odd
+            np.sqrt(energy, out=energy)
+    return results

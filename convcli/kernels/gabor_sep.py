@@ -103,9 +103,9 @@ def _col_taps(rr, ri, a0, b0, wr0, wi0, n):
 
 
 @njit(cache=True, parallel=True)
-def complex_col_pass(a_in, b_in, ur, ui, sr, si, even, odd, oy, boundary, row_blocks):
+def complex_col_pass(a_in, b_in, ur, ui, sr, si, even, odd, energy, oy, boundary, row_blocks):
     """Columns of ``a_in + i b_in`` correlated with ``ur + i ui``, times ``sr + i si``:
-    ``even`` = real part, ``odd`` = minus the imaginary part."""
+    ``even`` = real part, ``odd`` = minus the imaginary part, ``energy`` = the modulus."""
     height, width = a_in.shape
     k = ur.shape[0]
     for blk in prange(row_blocks):
@@ -135,6 +135,76 @@ def complex_col_pass(a_in, b_in, ur, ui, sr, si, even, odd, oy, boundary, row_bl
                 _col_taps(rr, ri, a_in[rows[t]], b_in[rows[t]], wr[t], wi[t], width)
             erow = even[r]
             orow = odd[r]
+            mrow = energy[r]
             for j in range(width):
-                erow[j] = sr * rr[j] - si * ri[j]
-                orow[j] = -(sr * ri[j] + si * rr[j])
+                ev = sr * rr[j] - si * ri[j]
+                od = -(sr * ri[j] + si * rr[j])
+                erow[j] = ev
+                orow[j] = od
+                mrow[j] = np.sqrt(ev * ev + od * od)
+
+
+@njit(cache=True)
+def _col_parts2(p1, p2, p3, p4, a0, b0, a1, b1, wr0, wi0, wr1, wi1, n):
+    for j in range(n):
+        p1[j] += wr0 * a0[j] + wr1 * a1[j]
+        p2[j] += wi0 * b0[j] + wi1 * b1[j]
+        p3[j] += wi0 * a0[j] + wi1 * a1[j]
+        p4[j] += wr0 * b0[j] + wr1 * b1[j]
+
+
+@njit(cache=True)
+def _finish(erow, orow, mrow, re, im, sr, si, n):
+    for j in range(n):
+        ev = sr * re[j] - si * im[j]
+        od = -(sr * im[j] + si * re[j])
+        erow[j] = ev
+        orow[j] = od
+        mrow[j] = np.sqrt(ev * ev + od * od)
+
+
+@njit(cache=True, parallel=True)
+def complex_col_pass_mirror(a_in, b_in, ur, ui, sr, si, even1, odd1, energy1, even2, odd2, energy2,
+                            oy, boundary, row_blocks):
+    """:func:`complex_col_pass` for ``a + ib`` (outputs 1) and ``a - ib`` (outputs 2) at once.
+
+    Orientations ``theta`` and ``180 - theta`` share the row factor up to conjugation, so their row
+    passes are ``A + iB`` and ``A - iB``; the four real column sums give both results.
+    """
+    height, width = a_in.shape
+    k = ur.shape[0]
+    for blk in prange(row_blocks):
+        r0 = blk * height // row_blocks
+        r1 = (blk + 1) * height // row_blocks
+        p1 = np.empty(width, dtype=even1.dtype)
+        p2 = np.empty(width, dtype=even1.dtype)
+        p3 = np.empty(width, dtype=even1.dtype)
+        p4 = np.empty(width, dtype=even1.dtype)
+        re = np.empty(width, dtype=even1.dtype)
+        im = np.empty(width, dtype=even1.dtype)
+        rows = np.empty(k + 1, dtype=np.int64)
+        wr = np.zeros(k + 1, dtype=ur.dtype)
+        wi = np.zeros(k + 1, dtype=ui.dtype)
+        for r in range(r0, r1):
+            for t in range(k):
+                iy = map_index(oy + r + t, height, boundary)
+                rows[t] = iy if iy >= 0 else 0
+                wr[t] = ur[t] if iy >= 0 else 0
+                wi[t] = ui[t] if iy >= 0 else 0
+            rows[k] = rows[k - 1]  # a zero-weight tap pads an odd count
+            for j in range(width):
+                p1[j] = 0
+                p2[j] = 0
+                p3[j] = 0
+                p4[j] = 0
+            for t in range(0, k, 2):
+                _col_parts2(p1, p2, p3, p4, a_in[rows[t]], b_in[rows[t]], a_in[rows[t + 1]], b_in[rows[t + 1]],
+                            wr[t], wi[t], wr[t + 1], wi[t + 1], width)
+            for j in range(width):
+                re[j] = p1[j] - p2[j]
+                im[j] = p3[j] + p4[j]
+            _finish(even1[r], odd1[r], energy1[r], re, im, sr, si, width)
+            for j in range(width):
+                re[j] = p1[j] + p2[j]
+                im[j] = p3[j] - p4[j]
+            _finish(even2[r], odd2[r], energy2[r], re, im, sr, si, width)
