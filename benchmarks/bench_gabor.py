@@ -26,9 +26,9 @@ def opencv_loop(x, bank):
         n = int(bank.sizes[i])
         t = np.radians(bank.thetas[i])
         lambd = 1.0 / bank.frequencies[i]
-        # OpenCV's theta turns the other way in our (x right, y down) frame; see README's mapping
-        ke = cv2.getGaborKernel((n, n), bank.sigmas[i], -t, lambd, bank.gamma, 0.0, ktype=cv2.CV_32F)
-        ko = cv2.getGaborKernel((n, n), bank.sigmas[i], -t, lambd, bank.gamma, -np.pi / 2, ktype=cv2.CV_32F)
+        # README's mapping: same theta, psi = -phase (OpenCV's kernel is stored flipped)
+        ke = cv2.getGaborKernel((n, n), bank.sigmas[i], t, lambd, bank.gamma, 0.0, ktype=cv2.CV_32F)
+        ko = cv2.getGaborKernel((n, n), bank.sigmas[i], t, lambd, bank.gamma, -np.pi / 2, ktype=cv2.CV_32F)
         e = cv2.filter2D(x, -1, ke, borderType=cv2.BORDER_REFLECT)
         o = cv2.filter2D(x, -1, ko, borderType=cv2.BORDER_REFLECT)
         out.append(cv2.magnitude(e, o))

@@ -53,3 +53,28 @@ def naive_channels(x, k, **options):
     if x.ndim == k.ndim:
         return naive_convolve(x, k, **options)
     return np.stack([naive_convolve(x[..., c], k, **options) for c in range(x.shape[-1])], axis=-1)
+
+
+def naive_gabor(size, *, alpha, beta_x, beta_y, f, phi, tau, x0, y0):
+    """SPEC's Gabor formula, one tap at a time: row = y (down), column = x (right)."""
+    import math
+
+    k = np.zeros((size, size))
+    for row in range(size):
+        for col in range(size):
+            dx, dy = col - x0, row - y0
+            xr = dx * math.cos(tau) + dy * math.sin(tau)
+            yr = -dx * math.sin(tau) + dy * math.cos(tau)
+            k[row, col] = alpha * math.exp(-beta_x * xr * xr - beta_y * yr * yr) * math.cos(f * xr + phi)
+    return k
+
+
+def naive_correlate_same(x, k, boundary="reflect"):
+    """``same`` correlation of a 2-D array with an odd-sized kernel, one output at a time."""
+    kh, kw = k.shape
+    xp = extend(x, (kh // 2, kw // 2), (kh // 2, kw // 2), boundary)
+    out = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = np.sum(xp[i:i + kh, j:j + kw] * k)
+    return out
