@@ -29,9 +29,13 @@ def gradients(x: np.ndarray, op: str, boundary: str, dtype) -> tuple[np.ndarray,
     from convcli.builtin_kernels import lookup
 
     if op == "diff":
-        d = np.array([[1.0, -1.0]])
-        gx = convolve(x, d, mode="corr", boundary=boundary, dtype=dtype)
-        gy = convolve(x, d.T, mode="corr", boundary=boundary, dtype=dtype)
+        # literally x[i, j] - x[i, j+1] at (i, j) (and x[i, j] - x[i+1, j]); the `same` crop of a
+        # two-tap kernel would put it one sample to the right
+        from convcli.extend import extend_axis
+
+        x = x.astype(dtype, copy=False)
+        gx = x - extend_axis(x, 1, x.shape[1], 1, boundary)
+        gy = x - extend_axis(x, 1, x.shape[0], 0, boundary)
         return gx, gy
     gx = convolve(x, lookup(f"{op}-x").build({}), mode="conv", boundary=boundary, dtype=dtype)
     gy = convolve(x, lookup(f"{op}-y").build({}), mode="conv", boundary=boundary, dtype=dtype)
