@@ -88,11 +88,11 @@ def gabor_file(job, opts: GaborFileOptions, *, many: bool = False) -> dict:
     write = dict(alpha=alpha, alpha_scale=data.full_scale, depth=opts.depth, fmt=opts.fmt)
     it = iter(outputs)
     kinds = ("even", "odd", "energy") if opts.response == "all" else (opts.response,)
-    for i in range(len(bank)):
+    for i in range(len(bank) if outputs else 0):
         for kind in kinds:
             write_image(next(it), getattr(res, kind)[i], output_range=opts.output_range, full_scale=full_scale,
                         **write)
-    if opts.max_orientation:
+    if opts.max_orientation and outputs:
         best, arg = res.max_over_orientations()
         for fi in range(best.shape[0]):
             write_image(next(it), best[fi], output_range=opts.output_range, full_scale=full_scale, **write)

@@ -116,6 +116,8 @@ def gabor_command(
     if not any((out_dir, montage, kernels_montage, save_kernels, features, json_out)):
         raise UsageError("say what to write: --out-dir, --montage, --kernels-montage, --save-kernels, "
                          "--features or --json")
+    if (max_orientation or response != "energy") and not out_dir:
+        raise UsageError("--max-orientation and --response choose what --out-dir gets; give --out-dir")
     if features:
         features_format(features)
     for path in (montage, kernels_montage):
