@@ -45,47 +45,34 @@ def _row_interior(arow, brow, xrow, vr, vi, q0, n, ox):
         t += 1
 
 
-@njit(cache=True)
-def _row_border(arow, brow, xrow, vr, vi, q0, q1, ox, width, boundary):
-    for q in range(q0, q1):
-        acc_a = 0.0
-        acc_b = 0.0
-        for t in range(vr.shape[0]):
-            ix = map_index(ox + q + t, width, boundary)
-            if ix >= 0:
-                acc_a += vr[t] * xrow[ix]
-                acc_b += vi[t] * xrow[ix]
-        arow[q] += acc_a
-        brow[q] += acc_b
-
-
 @njit(cache=True, parallel=True)
 def complex_row_pass(x, vr, vi, a_out, b_out, ox, boundary, row_blocks):
-    """``a_out + i b_out`` = each row of ``x`` correlated with ``vr + i vi`` (same size, offset ``ox``)."""
+    """``a_out + i b_out`` = each row of ``x`` correlated with ``vr + i vi`` (same size, offset ``ox``).
+
+    Each row is first copied into a buffer extended by the boundary rule (indices mapped once per
+    call), so every output column takes the vectorised interior loop.
+    """
     height, width = x.shape
     k = vr.shape[0]
-    q_lo = 0
-    if ox < 0:
-        q_lo = -ox
-    q_hi = width - k - ox  # inclusive last interior column
-    if q_hi > width - 1:
-        q_hi = width - 1
+    span = width + k - 1
+    src = np.empty(span, dtype=np.int64)
+    for q in range(span):
+        src[q] = map_index(ox + q, width, boundary)
     for blk in prange(row_blocks):
         r0 = blk * height // row_blocks
         r1 = (blk + 1) * height // row_blocks
+        padded = np.empty(span, dtype=x.dtype)
         for r in range(r0, r1):
+            xrow = x[r]
+            for q in range(span):
+                i = src[q]
+                padded[q] = xrow[i] if i >= 0 else 0
             arow = a_out[r]
             brow = b_out[r]
             for q in range(width):
                 arow[q] = 0
                 brow[q] = 0
-            xrow = x[r]
-            if q_lo <= q_hi:
-                _row_interior(arow, brow, xrow, vr, vi, q_lo, q_hi - q_lo + 1, ox)
-                _row_border(arow, brow, xrow, vr, vi, 0, q_lo, ox, width, boundary)
-                _row_border(arow, brow, xrow, vr, vi, q_hi + 1, width, ox, width, boundary)
-            else:
-                _row_border(arow, brow, xrow, vr, vi, 0, width, ox, width, boundary)
+            _row_interior(arow, brow, padded, vr, vi, 0, width, 0)
 
 
 @njit(cache=True)
@@ -145,12 +132,17 @@ def complex_col_pass(a_in, b_in, ur, ui, sr, si, even, odd, energy, oy, boundary
 
 
 @njit(cache=True)
-def _col_parts2(p1, p2, p3, p4, a0, b0, a1, b1, wr0, wi0, wr1, wi1, n):
+def _col_parts4(p1, p2, p3, p4, a0, b0, a1, b1, a2, b2, a3, b3, wr, wi, t, n):
+    r0, r1, r2, r3 = wr[t], wr[t + 1], wr[t + 2], wr[t + 3]
+    i0, i1, i2, i3 = wi[t], wi[t + 1], wi[t + 2], wi[t + 3]
     for j in range(n):
-        p1[j] += wr0 * a0[j] + wr1 * a1[j]
-        p2[j] += wi0 * b0[j] + wi1 * b1[j]
-        p3[j] += wi0 * a0[j] + wi1 * a1[j]
-        p4[j] += wr0 * b0[j] + wr1 * b1[j]
+        p1[j] += r0 * a0[j] + r1 * a1[j] + r2 * a2[j] + r3 * a3[j]
+    for j in range(n):
+        p2[j] += i0 * b0[j] + i1 * b1[j] + i2 * b2[j] + i3 * b3[j]
+    for j in range(n):
+        p3[j] += i0 * a0[j] + i1 * a1[j] + i2 * a2[j] + i3 * a3[j]
+    for j in range(n):
+        p4[j] += r0 * b0[j] + r1 * b1[j] + r2 * b2[j] + r3 * b3[j]
 
 
 @njit(cache=True)
@@ -182,24 +174,25 @@ def complex_col_pass_mirror(a_in, b_in, ur, ui, sr, si, even1, odd1, energy1, ev
         p4 = np.empty(width, dtype=even1.dtype)
         re = np.empty(width, dtype=even1.dtype)
         im = np.empty(width, dtype=even1.dtype)
-        rows = np.empty(k + 1, dtype=np.int64)
-        wr = np.zeros(k + 1, dtype=ur.dtype)
-        wi = np.zeros(k + 1, dtype=ui.dtype)
+        rows = np.zeros(k + 3, dtype=np.int64)
+        wr = np.zeros(k + 3, dtype=ur.dtype)
+        wi = np.zeros(k + 3, dtype=ui.dtype)
         for r in range(r0, r1):
             for t in range(k):
                 iy = map_index(oy + r + t, height, boundary)
                 rows[t] = iy if iy >= 0 else 0
                 wr[t] = ur[t] if iy >= 0 else 0
                 wi[t] = ui[t] if iy >= 0 else 0
-            rows[k] = rows[k - 1]  # a zero-weight tap pads an odd count
+            # zero-weight taps on row 0 pad the count to a multiple of 4
             for j in range(width):
                 p1[j] = 0
                 p2[j] = 0
                 p3[j] = 0
                 p4[j] = 0
-            for t in range(0, k, 2):
-                _col_parts2(p1, p2, p3, p4, a_in[rows[t]], b_in[rows[t]], a_in[rows[t + 1]], b_in[rows[t + 1]],
-                            wr[t], wi[t], wr[t + 1], wi[t + 1], width)
+            for t in range(0, k, 4):
+                _col_parts4(p1, p2, p3, p4, a_in[rows[t]], b_in[rows[t]], a_in[rows[t + 1]], b_in[rows[t + 1]],
+                            a_in[rows[t + 2]], b_in[rows[t + 2]], a_in[rows[t + 3]], b_in[rows[t + 3]], wr, wi, t,
+                            width)
             for j in range(width):
                 re[j] = p1[j] - p2[j]
                 im[j] = p3[j] + p4[j]
