@@ -29,6 +29,7 @@ from convcli.errors import UsageError
 SIGMA_PER_WAVELENGTH = math.sqrt(math.log(2) / 2) / math.pi * 3.0
 MAX_SIZE = 4097
 METHODS = ("auto", "separable", "fft")
+SEPARABLE_MAX_SIZE = 255
 
 
 def _finite(name: str, value, *, positive: bool = False, nonnegative: bool = False) -> float:
@@ -240,21 +241,23 @@ class GaborBank:
                             sigma=float(self.sigmas[i]), gamma=self.gamma, phase=self.phase + phase_offset,
                             size=int(self.sizes[i]))
 
-    def kernels(self, which: str = "even", *, size: int | None = None, zero_mean: bool = False) -> np.ndarray:
+    def kernels(self, which: str = "even", *, zero_mean: bool = False,
+                indices: Sequence[int] | None = None) -> np.ndarray:
         """The kernels ``(n, K, K)`` (float64), each zero-padded (centred) to ``K`` = the largest size.
 
         Zero padding an odd, centred kernel does not change its ``same`` response. ``zero_mean``
-        subtracts each kernel's mean over its own size first.
+        subtracts each kernel's mean over its own size first; ``indices`` picks some filters.
         """
         which = check_choice("which", which, ("even", "odd"))
-        big = int(self.sizes.max()) if size is None else int(size)
-        out = np.zeros((len(self), big, big))
-        for i in range(len(self)):
+        picks = list(range(len(self))) if indices is None else list(indices)
+        big = int(max(self.sizes[i] for i in picks))
+        out = np.zeros((len(picks), big, big))
+        for row, i in enumerate(picks):
             k = kernel_from_params(self.params(i, 90.0 if which == "odd" else 0.0))
             if zero_mean:
                 k = k - k.mean()
             p = (big - k.shape[0]) // 2
-            out[i, p:p + k.shape[0], p:p + k.shape[1]] = k
+            out[row, p:p + k.shape[0], p:p + k.shape[1]] = k
         return out
 
     def labels(self) -> list[str]:
@@ -407,7 +410,7 @@ def gabor_filter(
     keep : sequence of {'even', 'odd'}
         Which signed responses to keep besides the energy.
     method : {'auto', 'separable', 'fft'}
-        ``auto``: separable when ``gamma == 1``, else FFT (same results to rounding).
+        ``auto``: separable when ``gamma == 1`` (kernels up to 255 taps), else FFT (same results to rounding).
     dtype : {None, numpy.float32, numpy.float64}
     nan : {'error', 'zero'}
 
@@ -426,10 +429,9 @@ def gabor_filter(
     if xa.ndim not in (2, 3):
         raise UsageError(f"a Gabor bank filters 2-D images (H, W) or (H, W, C); got shape {xa.shape}")
     xa = check_finite(xa.astype(dt, copy=False), "input", nan)
-    if method == "auto":
-        method = "separable" if bank.gamma == 1.0 else "fft"
     if method == "separable" and bank.gamma != 1.0:
         raise UsageError("the separable method needs an isotropic envelope (gamma = 1)")
+    separable, by_fft = _plan(bank, method)
     planes = [xa] if xa.ndim == 2 else [np.ascontiguousarray(xa[:, :, c]) for c in range(xa.shape[2])]
     n = len(bank)
     shape = (n, *xa.shape)
@@ -438,17 +440,32 @@ def gabor_filter(
     odd = np.empty(shape, dtype=dt) if "odd" in keep else None
     for c, plane in enumerate(planes):
         idx = (slice(None),) if xa.ndim == 2 else (slice(None), slice(None), slice(None), c)
-        _filter_plane(plane, bank, boundary, zero_mean, method, energy, even, odd, idx)
+        _filter_plane(plane, bank, boundary, zero_mean, separable, by_fft, energy, even, odd, idx)
     return GaborResponses(bank, energy, even, odd)
 
 
-def _filter_plane(plane, bank, boundary, zero_mean, method, energy, even, odd, idx) -> None:
+def _plan(bank: GaborBank, method: str) -> tuple[list[int], list[int]]:
+    """Which filters take the separable path and which the FFT path.
+
+    ``auto``: separable for isotropic envelopes up to :data:`SEPARABLE_MAX_SIZE` taps (its cost grows
+    with the size, the FFT's does not; measured crossover ~260 taps at 1024x1024), FFT otherwise.
+    """
+    every = list(range(len(bank)))
+    if method == "fft" or (method == "auto" and bank.gamma != 1.0):
+        return [], every
     if method == "separable":
+        return every, []
+    small = [i for i in every if bank.sizes[i] <= SEPARABLE_MAX_SIZE]
+    return small, [i for i in every if bank.sizes[i] > SEPARABLE_MAX_SIZE]
+
+
+def _filter_plane(plane, bank, boundary, zero_mean, separable, by_fft, energy, even, odd, idx) -> None:
+    if separable:
         from convcli.gabor_sep import separable_pair
 
         buffers: dict = {}
-        done: set[int] = set()
-        for i in range(len(bank)):
+        done = set(range(len(bank))) - set(separable)
+        for i in separable:
             if i in done:
                 continue
             j = _mirror_partner(bank, i, done)
@@ -460,17 +477,17 @@ def _filter_plane(plane, bank, boundary, zero_mean, method, energy, even, odd, i
             for k, (re, im, en) in zip(group, results, strict=True):
                 _store(k, re, im, energy, even, odd, idx, en)
                 done.add(k)
-        return
-    from convcli.fftconv import fft_correlate_pairs
+    if by_fft:
+        from convcli.fftconv import fft_correlate_pairs
 
-    ev = bank.kernels("even", zero_mean=zero_mean)
-    od = bank.kernels("odd", zero_mean=zero_mean)
-    axes = axes_for(plane.shape, ev.shape[1:], (1, 1), (1, 1), "same")
+        ev = bank.kernels("even", zero_mean=zero_mean, indices=by_fft)
+        od = bank.kernels("odd", zero_mean=zero_mean, indices=by_fft)
+        axes = axes_for(plane.shape, ev.shape[1:], (1, 1), (1, 1), "same")
 
-    def sink(i, re, im):
-        _store(i, re, im, energy, even, odd, idx)
+        def sink(row, re, im):
+            _store(by_fft[row], re, im, energy, even, odd, idx)
 
-    fft_correlate_pairs(plane, ev, od, axes, boundary, sink)
+        fft_correlate_pairs(plane, ev, od, axes, boundary, sink)
 
 
 def _mirror_partner(bank: GaborBank, i: int, done: set[int]) -> int | None:

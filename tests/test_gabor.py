@@ -325,3 +325,18 @@ def test_texture_features_separate_brick_from_grass(samples_dir):
     same = np.linalg.norm(a - b)
     assert same < np.linalg.norm(a - g1) and same < np.linalg.norm(b - g2)
     assert np.linalg.norm(g1 - g2) < np.linalg.norm(g1 - a)
+
+
+def test_auto_sends_large_isotropic_kernels_to_fft():
+    from convcli.gabor import SEPARABLE_MAX_SIZE, _plan
+
+    bank = gabor_bank(2, [0.01, 0.2])
+    assert bank.sizes[0] > SEPARABLE_MAX_SIZE >= bank.sizes[2]
+    assert _plan(bank, "auto") == ([2, 3], [0, 1])
+    assert _plan(gabor_bank(2, [0.2], gamma=0.5), "auto") == ([], [0, 1])
+    x = np.random.default_rng(3).standard_normal((40, 36))
+    auto = gabor_filter(x, bank, keep=("even", "odd"), dtype=np.float64)
+    for method in ("fft", "separable"):
+        other = gabor_filter(x, bank, keep=("even", "odd"), dtype=np.float64, method=method)
+        for name in ("even", "odd", "energy"):
+            np.testing.assert_allclose(getattr(auto, name), getattr(other, name), atol=1e-8)
