@@ -410,7 +410,8 @@ def gabor_filter(
     keep : sequence of {'even', 'odd'}
         Which signed responses to keep besides the energy.
     method : {'auto', 'separable', 'fft'}
-        ``auto``: separable when ``gamma == 1`` (kernels up to 255 taps), else FFT (same results to rounding).
+        ``auto``: separable when ``gamma == 1`` or theta is a multiple of 90 (kernels up to 255 taps),
+        else FFT (same results to rounding).
     dtype : {None, numpy.float32, numpy.float64}
     nan : {'error', 'zero'}
 
@@ -429,8 +430,11 @@ def gabor_filter(
     if xa.ndim not in (2, 3):
         raise UsageError(f"a Gabor bank filters 2-D images (H, W) or (H, W, C); got shape {xa.shape}")
     xa = check_finite(xa.astype(dt, copy=False), "input", nan)
-    if method == "separable" and bank.gamma != 1.0:
-        raise UsageError("the separable method needs an isotropic envelope (gamma = 1)")
+    from convcli.gabor_sep import is_separable
+
+    if method == "separable" and not all(is_separable(bank.params(i)) for i in range(len(bank))):
+        raise UsageError("the separable method needs an isotropic envelope (gamma = 1) or orientations "
+                         "that are multiples of 90 degrees")
     separable, by_fft = _plan(bank, method)
     planes = [xa] if xa.ndim == 2 else [np.ascontiguousarray(xa[:, :, c]) for c in range(xa.shape[2])]
     n = len(bank)
@@ -447,16 +451,19 @@ def gabor_filter(
 def _plan(bank: GaborBank, method: str) -> tuple[list[int], list[int]]:
     """Which filters take the separable path and which the FFT path.
 
-    ``auto``: separable for isotropic envelopes up to :data:`SEPARABLE_MAX_SIZE` taps (its cost grows
-    with the size, the FFT's does not; measured crossover ~260 taps at 1024x1024), FFT otherwise.
+    ``auto``: separable for isotropic envelopes (and axis-aligned orientations) up to
+    :data:`SEPARABLE_MAX_SIZE` taps (its cost grows with the size, the FFT's does not; measured
+    crossover ~260 taps at 1024x1024), FFT otherwise.
     """
+    from convcli.gabor_sep import is_separable
+
     every = list(range(len(bank)))
-    if method == "fft" or (method == "auto" and bank.gamma != 1.0):
+    if method == "fft":
         return [], every
     if method == "separable":
         return every, []
-    small = [i for i in every if bank.sizes[i] <= SEPARABLE_MAX_SIZE]
-    return small, [i for i in every if bank.sizes[i] > SEPARABLE_MAX_SIZE]
+    small = [i for i in every if bank.sizes[i] <= SEPARABLE_MAX_SIZE and is_separable(bank.params(i))]
+    return small, [i for i in every if i not in small]
 
 
 def _filter_plane(plane, bank, boundary, zero_mean, separable, by_fft, energy, even, odd, idx) -> None:

@@ -1,4 +1,4 @@
-"""The separable path for isotropic Gabor pairs.
+"""The separable path for isotropic (and axis-aligned) Gabor pairs.
 
 With ``beta_x == beta_y = beta`` and the centre at the kernel's middle, the complex kernel
 ``alpha * exp(-beta (x^2 + y^2)) * exp(i (f x' + phi))`` is ``alpha e^{i phi} u(y) v(x)`` with
@@ -7,6 +7,7 @@ With ``beta_x == beta_y = beta`` and the centre at the kernel's middle, the comp
 minus its imaginary part the odd (phase + 90 degrees) one. A complex row pass then a complex column
 pass is six real 1-D correlations of ``K`` taps instead of ``2 K^2`` taps, done by the direct kernel;
 boundary rules act per axis, so this equals the 2-D correlation with the boundary-extended image.
+An anisotropic envelope is separable too when theta is a multiple of 90 degrees.
 """
 
 from __future__ import annotations
@@ -29,13 +30,30 @@ def _correlate(x: np.ndarray, c: np.ndarray, boundary: str, out: np.ndarray | No
     return out
 
 
+def axis_cos_sin(tau: float) -> tuple[float, float]:
+    """``cos`` and ``sin`` of ``tau`` with values within 1e-12 of 0 made exactly 0 (cos(pi/2) is 6e-17)."""
+    c, s = math.cos(tau), math.sin(tau)
+    return (0.0 if abs(c) < 1e-12 else c), (0.0 if abs(s) < 1e-12 else s)
+
+
+def is_separable(p) -> bool:
+    """Isotropic envelope, or an axis-aligned orientation (theta a multiple of 90 degrees)."""
+    c, s = axis_cos_sin(p.tau)
+    return p.beta_x == p.beta_y or c * s == 0.0
+
+
 def complex_factors(p) -> tuple[np.ndarray, np.ndarray, complex]:
-    """``(u, v, scale)``: the 1-D complex factors (rows, columns) and ``alpha * e^{i phi}``."""
+    """``(u, v, scale)``: the 1-D complex factors (rows, columns) and ``alpha * e^{i phi}``.
+
+    ``u(y) = exp(-(beta_x s^2 + beta_y c^2) y^2) e^{i f s y}``, ``v(x) = exp(-(beta_x c^2 + beta_y s^2) x^2)
+    e^{i f c x}`` (``c, s`` = cos, sin of tau): exact when :func:`is_separable`.
+    """
+    c, s = axis_cos_sin(p.tau)
     t = np.arange(p.size, dtype=np.float64)
     dx = t - p.x0
     dy = t - p.y0
-    v = np.exp(-p.beta_x * dx * dx) * np.exp(1j * p.f * math.cos(p.tau) * dx)
-    u = np.exp(-p.beta_y * dy * dy) * np.exp(1j * p.f * math.sin(p.tau) * dy)
+    v = np.exp(-(p.beta_x * c * c + p.beta_y * s * s) * dx * dx) * np.exp(1j * p.f * c * dx)
+    u = np.exp(-(p.beta_x * s * s + p.beta_y * c * c) * dy * dy) * np.exp(1j * p.f * s * dy)
     return u, v, p.alpha * complex(math.cos(p.phi), math.sin(p.phi))
 
 

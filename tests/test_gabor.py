@@ -171,11 +171,13 @@ def test_skimage_filters_gabor_is_our_even_odd_pair(rng, theta):
 # --- banks -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method,gamma", [("separable", 1.0), ("fft", 1.0), ("fft", 0.6)])
+@pytest.mark.parametrize("method,gamma,orientations", [
+    ("separable", 1.0, 4), ("fft", 1.0, 4), ("fft", 0.6, 4), ("auto", 0.6, 4), ("separable", 0.6, [0, 90, 180, 270]),
+])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-def test_bank_matches_naive_correlation(rng, method, gamma, boundary):
+def test_bank_matches_naive_correlation(rng, method, gamma, orientations, boundary):
     x = rng.standard_normal((19, 23))
-    bank = gabor_bank(4, [0.12, 0.3], gamma=gamma, phase=25)
+    bank = gabor_bank(orientations, [0.12, 0.3], gamma=gamma, phase=25)
     res = gabor_filter(x, bank, boundary=boundary, method=method, keep=("even", "odd"), dtype=np.float64)
     assert res.energy.shape == (8, 19, 23)
     for i in range(len(bank)):
@@ -260,6 +262,11 @@ def test_fft_pairs_match_naive_with_stride_and_dilation(rng):
             np.testing.assert_allclose(got[i][part], want, atol=1e-9)
 
 
+def test_separable_refuses_rotated_anisotropic_envelopes():
+    with pytest.raises(UsageError):
+        gabor_filter(np.zeros((8, 8)), gabor_bank(4, [0.2], gamma=0.5), method="separable")
+
+
 def test_bank_layout_and_kernels():
     bank = gabor_bank(4, [0.1, 0.2], sigma=[3, 2])
     assert bank.thetas.tolist() == [0, 45, 90, 135] * 2
@@ -333,7 +340,7 @@ def test_auto_sends_large_isotropic_kernels_to_fft():
     bank = gabor_bank(2, [0.01, 0.2])
     assert bank.sizes[0] > SEPARABLE_MAX_SIZE >= bank.sizes[2]
     assert _plan(bank, "auto") == ([2, 3], [0, 1])
-    assert _plan(gabor_bank(2, [0.2], gamma=0.5), "auto") == ([], [0, 1])
+    assert _plan(gabor_bank(4, [0.2], gamma=0.5), "auto") == ([0, 2], [1, 3])  # axis-aligned: separable
     x = np.random.default_rng(3).standard_normal((40, 36))
     auto = gabor_filter(x, bank, keep=("even", "odd"), dtype=np.float64)
     for method in ("fft", "separable"):
