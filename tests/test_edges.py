@@ -1,5 +1,8 @@
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy import ndimage
 
 from convcli import UsageError, edges
@@ -108,3 +111,16 @@ def test_diff_boundaries():
                                x[:, -1] - x[:, 0])
     np.testing.assert_allclose(edges(x, op="diff", output="y", boundary="mirror", dtype=np.float64)[-1],
                                x[-1] - x[-2])
+
+
+@given(arrays(np.float64, st.tuples(st.integers(2, 9), st.integers(2, 9)), elements=st.floats(0, 255)),
+       st.floats(-100, 100), st.sampled_from(["sobel", "prewitt", "scharr", "diff"]))
+def test_properties_offset_invariance_and_negation(x, c, op):
+    kw = dict(op=op, dtype=np.float64)
+    mag = edges(x, **kw)
+    np.testing.assert_allclose(edges(x + c, **kw), mag, atol=1e-8)
+    np.testing.assert_allclose(edges(-x, output="x", **kw), -edges(x, output="x", **kw), atol=1e-9)
+    d, dn = edges(x, output="direction", **kw), edges(-x, output="direction", **kw)
+    strong = mag > 1e-6
+    turn = np.mod(dn - d, 360.0)[strong]
+    assert np.all(np.abs(turn - 180.0) < 1e-6)
