@@ -7,9 +7,10 @@ clockwise on screen. A response is the correlation ``s(I) = sum w(x,y) I(x,y)`` 
 
 A bank filters one image with every (frequency, orientation) pair, as an even (phase ``phase``) and an
 odd (``phase + 90``) kernel, and keeps the quadrature energy ``sqrt(even^2 + odd^2)``. With an
-isotropic envelope (``gamma = 1``) the complex kernel ``even - i*odd`` is the outer product of two
-complex 1-D kernels, so each filter costs six 1-D passes instead of ``K^2`` taps; otherwise one FFT of
-the image is shared by the whole bank (:func:`convcli.fftconv.fft_correlate_pairs`).
+isotropic envelope (``gamma = 1``, or theta a multiple of 90) the complex kernel ``even - i*odd`` is the
+outer product of two complex 1-D kernels, so each pair costs six 1-D passes instead of ``2 K^2`` taps
+(:mod:`convcli.gabor_sep`); other pairs, and kernels over :data:`SEPARABLE_MAX_SIZE` taps, share one FFT of
+the image (:func:`convcli.fftconv.fft_correlate_pairs`).
 """
 
 from __future__ import annotations
