@@ -24,6 +24,10 @@ __all__ = [
 ]
 
 # --- edges and Gabor (issue 3) ---
+from convcli.edges import edges
+from convcli.gabor import GaborBank, GaborResponses, gabor_bank, gabor_filter, gabor_kernel
+
+__all__ += ["GaborBank", "GaborResponses", "edges", "gabor_bank", "gabor_filter", "gabor_kernel"]
 
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
 

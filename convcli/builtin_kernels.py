@@ -155,6 +155,32 @@ register(Builtin("box3d", "normalised NxNxN mean (separable)", lambda size: np.f
                  (Param("size", int, 3, "side length", 1),)))
 
 
+
+def _gabor(**values) -> np.ndarray:
+    from convcli.gabor import gabor_kernel
+
+    return gabor_kernel(**{k: v for k, v in values.items() if v is not None})
+
+
+register(Builtin(
+    "gabor", "Gabor simple cell alpha*exp(-beta_x x'^2 - beta_y y'^2)*cos(f x' + phi), x right, y down; "
+    "a correlation kernel (use --mode corr in filter)", _gabor,
+    (Param("theta", float, None, "orientation in degrees (default 0)"),
+     Param("frequency", float, None, "cycles per pixel (default 0.1)", 0.0),
+     Param("sigma", float, None, "envelope sigma in pixels (default 0.5622/frequency)", 0.0, True),
+     Param("gamma", float, None, "aspect ratio: beta_y = gamma^2/(2 sigma^2) (default 1)", 0.0, True),
+     Param("phase", float, None, "phi in degrees (default 0)"),
+     Param("size", int, None, "side length (default 2*ceil(3*max(sigma, sigma/gamma))+1)", 1),
+     Param("alpha", float, None, "raw: amplitude (default 1)"),
+     Param("beta_x", float, None, "raw: 1/(2 sigma^2)", 0.0, True),
+     Param("beta_y", float, None, "raw: gamma^2/(2 sigma^2)", 0.0),
+     Param("f", float, None, "raw: angular frequency, radians per pixel", 0.0),
+     Param("phi", float, None, "raw: phase in radians"),
+     Param("tau", float, None, "raw: orientation in radians"),
+     Param("x0", float, None, "raw: centre column (default (size-1)/2)"),
+     Param("y0", float, None, "raw: centre row (default (size-1)/2)"))))
+
+
 def lookup(name: str) -> Builtin:
     """The built-in called ``name``; :class:`KernelSpecError` listing the names otherwise."""
     try:

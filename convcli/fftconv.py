@@ -93,3 +93,50 @@ def fft_correlate_bank(
 def fft_correlate(x: np.ndarray, c: np.ndarray, axes: Sequence[Axis], boundary: str) -> np.ndarray:
     """Correlate a 2-D plane with one kernel (correlation form); see :func:`fft_correlate_bank`."""
     return fft_correlate_bank(x, c[None], axes, boundary, workers=1)[0]
+
+
+def fft_correlate_pairs(
+    x: np.ndarray,
+    first: np.ndarray,
+    second: np.ndarray,
+    axes: Sequence[Axis],
+    boundary: str,
+    sink,
+    *,
+    workers: int = 2,
+) -> None:
+    """Correlate a 2-D plane with pairs of real kernels ``(n, kh, kw)``, one complex FFT per pair.
+
+    Pair ``i`` is the complex kernel ``h = first[i] + 1j*second[i]``; since ``x`` is real,
+    ``corr(x, h) = corr(x, first[i]) + 1j*corr(x, second[i])``, so one inverse transform gives both
+    responses (e.g. a Gabor quadrature pair). The image is transformed once; kernel transforms only
+    touch the kernel's own rows before the column pass. ``sink(i, re, im)`` receives each pair's two
+    ``(oh, ow)`` responses (called from worker threads, one pair at a time per thread).
+    """
+    dtype = x.dtype
+    cdtype = np.result_type(dtype, np.complex64)
+    kh, kw = first.shape[1:]
+    region = _region(x, axes, (kh, kw), boundary)
+    dil = [ax.dilation for ax in axes]
+    ke = [d * (s - 1) + 1 for d, s in zip(dil, (kh, kw), strict=True)]
+    shape = tuple(next_fast_len(n) for n in region.shape)
+    spectrum = np.fft.fft2(region.astype(cdtype), s=shape)
+    valid = tuple(r - e + 1 for r, e in zip(region.shape, ke, strict=True))
+    picks = tuple(slice(0, v, ax.stride) for v, ax in zip(valid, axes, strict=True))
+
+    def one(i: int) -> None:
+        # conj(FFT(conj(h))) is the transform that turns circular correlation into a product
+        h = _dilate((first[i] - 1j * second[i]).astype(cdtype), dil)
+        kspec = np.fft.fft(np.fft.fft(h, n=shape[1], axis=1), n=shape[0], axis=0)
+        np.conjugate(kspec, out=kspec)
+        kspec *= spectrum
+        out = np.fft.ifft2(kspec)[picks]
+        sink(i, out.real, out.imag)
+
+    n = first.shape[0]
+    if workers > 1 and n > 1:
+        with ThreadPoolExecutor(min(workers, n)) as pool:
+            list(pool.map(one, range(n)))
+    else:
+        for i in range(n):
+            one(i)

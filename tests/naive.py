@@ -238,3 +238,28 @@ def naive_to_integer(values, bits, output_range="clip", full_scale=None):
         v = (v - lo) * (maxval / (hi - lo)) if hi > lo else np.zeros_like(v)
     v = np.nan_to_num(v, nan=0.0, posinf=maxval, neginf=0.0)
     return np.rint(np.clip(v, 0.0, maxval)).astype(np.uint8 if bits == 8 else np.uint16)
+
+
+def naive_gabor(size, *, alpha, beta_x, beta_y, f, phi, tau, x0, y0):
+    """SPEC's Gabor formula, one tap at a time: row = y (down), column = x (right)."""
+    import math
+
+    k = np.zeros((size, size))
+    for row in range(size):
+        for col in range(size):
+            dx, dy = col - x0, row - y0
+            xr = dx * math.cos(tau) + dy * math.sin(tau)
+            yr = -dx * math.sin(tau) + dy * math.cos(tau)
+            k[row, col] = alpha * math.exp(-beta_x * xr * xr - beta_y * yr * yr) * math.cos(f * xr + phi)
+    return k
+
+
+def naive_correlate_same(x, k, boundary="reflect"):
+    """``same`` correlation of a 2-D array with an odd-sized kernel, one output at a time."""
+    kh, kw = k.shape
+    xp = extend(x, (kh // 2, kw // 2), (kh // 2, kw // 2), boundary)
+    out = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            out[i, j] = np.sum(xp[i:i + kh, j:j + kw] * k)
+    return out

@@ -7,6 +7,8 @@ from convcli.cli.app import app
 from convcli.cli import filter_cmd, kernels_cmd
 
 # --- edges and Gabor (issue 3) ---
+from convcli.cli import edges_cmd
+from convcli.cli import gabor_cmd
 
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
 
