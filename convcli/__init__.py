@@ -26,6 +26,9 @@ __all__ = [
 # --- edges and Gabor (issue 3) ---
 
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
+from convcli.pooling import pool
+
+__all__ += ["pool"]
 
 # --- operation counts and convolution matrices (issue 5) ---
 

@@ -1,0 +1,247 @@
+"""Max / average / L2 pooling over windows of rows and columns, and over groups of channels.
+
+``out[r, q] = OP over a < kh, t < kw of X[oy + r*sy + a, ox + q*sx + t]`` where ``X`` is ``x``
+extended by the boundary rule (codes of ``kernels.boundary``, plus ``IGNORE``: samples outside
+the input take no part, and an average divides by the number of samples inside). OP is ``MAX``,
+``AVG`` (sum / count) or ``L2`` (square root of the sum of squares). Work is split into blocks of
+output rows; each output sample is computed by one thread in a fixed order.
+"""
+
+import math
+
+from numba import njit, prange
+
+from convcli.kernels.boundary import ZERO, map_index
+
+MAX, AVG, L2 = 0, 1, 2
+IGNORE = 5
+
+
+@njit(cache=True)
+def _max_interior(o, xrow, n, b, sx, kw):
+    # o[0:n] = max(o, taps); loops over views from index 0 so that they vectorise
+    if sx == 1:
+        for t in range(kw):
+            xs = xrow[b + t: b + t + n]
+            for j in range(n):
+                v = xs[j]
+                if v > o[j]:
+                    o[j] = v
+    elif kw == 2:
+        for j in range(n):
+            p = b + j * sx
+            v0 = xrow[p]
+            v1 = xrow[p + 1]
+            m = v0 if v0 > v1 else v1
+            if m > o[j]:
+                o[j] = m
+    else:
+        for t in range(kw):
+            for j in range(n):
+                v = xrow[b + t + j * sx]
+                if v > o[j]:
+                    o[j] = v
+
+
+@njit(cache=True)
+def _sum_interior(o, xrow, n, b, sx, kw, square):
+    # the same taps in the same order whatever the stride, so strided output = unit-stride subsampled
+    for t in range(kw):
+        if square:
+            for j in range(n):
+                v = xrow[b + t + j * sx]
+                o[j] += v * v
+        else:
+            for j in range(n):
+                o[j] += xrow[b + t + j * sx]
+
+
+@njit(cache=True)
+def _border(orow, xrow, q0, q1, ox, sx, kw, width, op, boundary):
+    for q in range(q0, q1):
+        acc = orow[q]
+        for t in range(kw):
+            ix = ox + q * sx + t
+            if ix < 0 or ix >= width:
+                if boundary == IGNORE:
+                    continue
+                ix = map_index(ix, width, boundary)
+            v = 0.0 if ix < 0 else xrow[ix]
+            if op == MAX:
+                if v > acc:
+                    acc = v
+            elif op == L2:
+                acc += v * v
+            else:
+                acc += v
+        orow[q] = acc
+
+
+@njit(cache=True)
+def _pool_row(orow, x, r, oy, ox, sy, sx, kh, kw, op, boundary, q_lo, q_hi):
+    height, width = x.shape
+    ow = orow.shape[0]
+    init = -math.inf if op == MAX else 0.0
+    for q in range(ow):
+        orow[q] = init
+    rows_in = 0
+    zero_rows = False
+    i0 = max(q_lo, 0)
+    i1 = min(q_hi + 1, ow)
+    for a in range(kh):
+        iy = oy + r * sy + a
+        if iy < 0 or iy >= height:
+            if boundary == IGNORE:
+                continue
+            if boundary == ZERO:
+                zero_rows = True
+                continue
+            iy = map_index(iy, height, boundary)
+        rows_in += 1
+        xrow = x[iy]
+        if i0 < i1:
+            o = orow[i0:i1]
+            if op == MAX:
+                _max_interior(o, xrow, i1 - i0, ox + i0 * sx, sx, kw)
+            else:
+                _sum_interior(o, xrow, i1 - i0, ox + i0 * sx, sx, kw, op == L2)
+            _border(orow, xrow, 0, i0, ox, sx, kw, width, op, boundary)
+            _border(orow, xrow, i1, ow, ox, sx, kw, width, op, boundary)
+        else:
+            _border(orow, xrow, 0, ow, ox, sx, kw, width, op, boundary)
+    if op == MAX:
+        if zero_rows:
+            for q in range(ow):
+                if orow[q] < 0:
+                    orow[q] = 0.0
+    elif op == L2:
+        for q in range(ow):
+            orow[q] = math.sqrt(orow[q])
+    elif boundary == IGNORE:
+        for q in range(ow):
+            c0 = ox + q * sx
+            cols_in = min(width, c0 + kw) - max(0, c0)
+            orow[q] = orow[q] / (rows_in * cols_in)
+    else:
+        scale = 1.0 / (kh * kw)
+        for q in range(ow):
+            orow[q] = orow[q] * scale
+
+
+@njit(cache=True, parallel=True)
+def pool2d(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
+    """Fill ``out`` (preallocated, 2-D) with the pooling of the 2-D ``x``; see the module doc."""
+    width = x.shape[1]
+    oh, ow = out.shape
+    q_lo = 0
+    if ox < 0:
+        q_lo = (-ox + sx - 1) // sx
+    last = width - kw - ox
+    q_hi = -1 if last < 0 else last // sx  # inclusive: every tap of columns q_lo..q_hi is inside
+    for rb in prange(row_blocks):
+        r0 = rb * oh // row_blocks
+        r1 = (rb + 1) * oh // row_blocks
+        for r in range(r0, r1):
+            _pool_row(out[r], x, r, oy, ox, sy, sx, kh, kw, op, boundary, q_lo, q_hi)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def pool2d_channels_last(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
+    """``pool2d`` for channels-last ``x`` ``(H, W, C)`` into ``out`` ``(OH, OW, C)``, channel by channel."""
+    height, width, nc = x.shape
+    oh, ow, _ = out.shape
+    init = -math.inf if op == MAX else 0.0
+    for rb in prange(row_blocks):
+        r0 = rb * oh // row_blocks
+        r1 = (rb + 1) * oh // row_blocks
+        for r in range(r0, r1):
+            orow = out[r]
+            for q in range(ow):
+                for c in range(nc):
+                    orow[q, c] = init
+            rows_in = 0
+            zero_rows = False
+            for a in range(kh):
+                iy = oy + r * sy + a
+                if iy < 0 or iy >= height:
+                    if boundary == IGNORE:
+                        continue
+                    if boundary == ZERO:
+                        zero_rows = True
+                        continue
+                    iy = map_index(iy, height, boundary)
+                rows_in += 1
+                xrow = x[iy]
+                for q in range(ow):
+                    o = orow[q]
+                    for t in range(kw):
+                        ix = ox + q * sx + t
+                        if ix < 0 or ix >= width:
+                            if boundary == IGNORE:
+                                continue
+                            ix = map_index(ix, width, boundary)
+                            if ix < 0:  # zero boundary
+                                if op == MAX:
+                                    for c in range(nc):
+                                        if o[c] < 0:
+                                            o[c] = 0.0
+                                continue
+                        xv = xrow[ix]
+                        if op == MAX:
+                            for c in range(nc):
+                                if xv[c] > o[c]:
+                                    o[c] = xv[c]
+                        elif op == L2:
+                            for c in range(nc):
+                                o[c] += xv[c] * xv[c]
+                        else:
+                            for c in range(nc):
+                                o[c] += xv[c]
+            for q in range(ow):
+                o = orow[q]
+                if op == MAX:
+                    if zero_rows:
+                        for c in range(nc):
+                            if o[c] < 0:
+                                o[c] = 0.0
+                elif op == L2:
+                    for c in range(nc):
+                        o[c] = math.sqrt(o[c])
+                else:
+                    if boundary == IGNORE:
+                        c0 = ox + q * sx
+                        count = rows_in * (min(width, c0 + kw) - max(0, c0))
+                    else:
+                        count = kh * kw
+                    for c in range(nc):
+                        o[c] = o[c] / count
+    return out
+
+
+@njit(cache=True, parallel=True)
+def pool_channel_groups(x, out, n, op, blocks):
+    """``out[p, g] = OP over t < n of x[p, g*n + t]`` for 2-D ``x`` ``(P, C)`` and ``out`` ``(P, C // n)``."""
+    npix = x.shape[0]
+    groups = out.shape[1]
+    for b in prange(blocks):
+        p0 = b * npix // blocks
+        p1 = (b + 1) * npix // blocks
+        for p in range(p0, p1):
+            xr = x[p]
+            for g in range(groups):
+                base = g * n
+                if op == MAX:
+                    m = xr[base]
+                    for t in range(1, n):
+                        v = xr[base + t]
+                        if v > m:
+                            m = v
+                    out[p, g] = m
+                else:
+                    s = 0.0
+                    for t in range(n):
+                        v = xr[base + t]
+                        s += v * v if op == L2 else v
+                    out[p, g] = math.sqrt(s) if op == L2 else s / n
+    return out
