@@ -18,42 +18,64 @@ IGNORE = 5
 
 
 @njit(cache=True)
-def _max_interior(o, xrow, n, b, sx, kw):
-    # o[0:n] = max(o, taps); loops over views from index 0 so that they vectorise
+def _max_interior(o, xs, sx, kw):
+    # o[j] = max(o[j], xs[j*sx + t]); xs starts at the first tap, so every index is known to be
+    # non-negative and selects (not conditional stores) let LLVM vectorise
+    n = o.shape[0]
     if sx == 1:
         for t in range(kw):
-            xs = xrow[b + t: b + t + n]
+            xt = xs[t:]
             for j in range(n):
-                v = xs[j]
-                if v > o[j]:
-                    o[j] = v
+                v = xt[j]
+                m = o[j]
+                o[j] = v if v > m else m
+    elif kw == 2 and sx == 2:  # the common 2x2 / stride 2 case: a constant stride vectorises
+        for j in range(n):
+            v0 = xs[2 * j]
+            v1 = xs[2 * j + 1]
+            v = v0 if v0 > v1 else v1
+            m = o[j]
+            o[j] = v if v > m else m
     elif kw == 2:
         for j in range(n):
-            p = b + j * sx
-            v0 = xrow[p]
-            v1 = xrow[p + 1]
-            m = v0 if v0 > v1 else v1
-            if m > o[j]:
-                o[j] = m
+            v0 = xs[j * sx]
+            v1 = xs[j * sx + 1]
+            v = v0 if v0 > v1 else v1
+            m = o[j]
+            o[j] = v if v > m else m
     else:
         for t in range(kw):
             for j in range(n):
-                v = xrow[b + t + j * sx]
-                if v > o[j]:
-                    o[j] = v
+                v = xs[j * sx + t]
+                m = o[j]
+                o[j] = v if v > m else m
 
 
 @njit(cache=True)
-def _sum_interior(o, xrow, n, b, sx, kw, square):
+def _max_2x2_stride2(o, xs0, xs1):
+    # two rows in one pass that assigns o: each input sample read once, o written once
+    for j in range(o.shape[0]):
+        a0 = xs0[2 * j]
+        a1 = xs0[2 * j + 1]
+        b0 = xs1[2 * j]
+        b1 = xs1[2 * j + 1]
+        a = a0 if a0 > a1 else a1
+        b = b0 if b0 > b1 else b1
+        o[j] = a if a > b else b
+
+
+@njit(cache=True)
+def _sum_interior(o, xs, sx, kw, square):
     # the same taps in the same order whatever the stride, so strided output = unit-stride subsampled
+    n = o.shape[0]
     for t in range(kw):
         if square:
             for j in range(n):
-                v = xrow[b + t + j * sx]
+                v = xs[j * sx + t]
                 o[j] += v * v
         else:
             for j in range(n):
-                o[j] += xrow[b + t + j * sx]
+                o[j] += xs[j * sx + t]
 
 
 @njit(cache=True)
@@ -82,12 +104,23 @@ def _pool_row(orow, x, r, oy, ox, sy, sx, kh, kw, op, boundary, q_lo, q_hi):
     height, width = x.shape
     ow = orow.shape[0]
     init = -math.inf if op == MAX else 0.0
+    i0 = max(q_lo, 0)
+    i1 = min(q_hi + 1, ow)
+    y = oy + r * sy
+    if op == MAX and kh == 2 and kw == 2 and sx == 2 and i0 < i1 and y >= 0 and y + 1 < height:
+        _max_2x2_stride2(orow[i0:i1], x[y][ox + i0 * sx:], x[y + 1][ox + i0 * sx:])
+        for q in range(0, i0):
+            orow[q] = init
+        for q in range(i1, ow):
+            orow[q] = init
+        for a in range(2):
+            _border(orow, x[y + a], 0, i0, ox, sx, kw, width, op, boundary)
+            _border(orow, x[y + a], i1, ow, ox, sx, kw, width, op, boundary)
+        return
     for q in range(ow):
         orow[q] = init
     rows_in = 0
     zero_rows = False
-    i0 = max(q_lo, 0)
-    i1 = min(q_hi + 1, ow)
     for a in range(kh):
         iy = oy + r * sy + a
         if iy < 0 or iy >= height:
@@ -101,10 +134,11 @@ def _pool_row(orow, x, r, oy, ox, sy, sx, kh, kw, op, boundary, q_lo, q_hi):
         xrow = x[iy]
         if i0 < i1:
             o = orow[i0:i1]
+            xs = xrow[ox + i0 * sx:]
             if op == MAX:
-                _max_interior(o, xrow, i1 - i0, ox + i0 * sx, sx, kw)
+                _max_interior(o, xs, sx, kw)
             else:
-                _sum_interior(o, xrow, i1 - i0, ox + i0 * sx, sx, kw, op == L2)
+                _sum_interior(o, xs, sx, kw, op == L2)
             _border(orow, xrow, 0, i0, ox, sx, kw, width, op, boundary)
             _border(orow, xrow, i1, ow, ox, sx, kw, width, op, boundary)
         else:
