@@ -9,6 +9,7 @@ from convcli.cli import filter_cmd, kernels_cmd
 # --- edges and Gabor (issue 3) ---
 
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
+from convcli.cli import pool_cmd
 
 # --- operation counts and convolution matrices (issue 5) ---
 

@@ -21,6 +21,8 @@ Examples:
   convcli filter 'photos/*.jpg' --kernel box:5 --out-dir smoothed --jobs 2
 
   cat in.png | convcli filter - --kernel "3x3:0,-1,0,-1,5,-1,0,-1,0" -o - > sharp.png
+
+  convcli filter rgb.png --kernel bank.npy -o features.npy      (4-D K[out, 3, kh, kw]; --groups G)
 """
 
 
@@ -37,6 +39,8 @@ def filter_command(
     boundary: opt.Boundary = "reflect",
     stride: opt.Stride = "1",
     dilation: opt.Dilation = "1",
+    groups: Annotated[int, typer.Option(
+        "--groups", min=1, help="With a 4-D .npy kernel K[out, in/G, kh, kw]: G groups of channels.")] = 1,
     method: Annotated[Literal["auto", "direct"], typer.Option(
         "--method", help="Algorithm (all give the same result).")] = "auto",
     output_range: opt.OutputRange = "clip",
@@ -60,21 +64,27 @@ def filter_command(
     max_pixels: opt.MaxPixels = 178_956_970,
     allow_truncated: opt.AllowTruncated = False,
 ) -> None:
-    """Convolve images with one kernel (2-D; a 1-D kernel filters along rows)."""
+    """Convolve images with one kernel (2-D; a 1-D kernel filters along rows; a 4-D .npy kernel
+    K[out, in, kh, kw] maps in channels to out channels: up to 4 as an image, more to .npy/.npz or,
+    with --out-dir, one image per channel)."""
     from convcli.batch import plan_jobs, prepare_out_dir, run_jobs
     from convcli.conventions import per_axis
     from convcli.errors import UsageError
     from convcli.filtering import FilterOptions, filter_file, image_kernel
     from convcli.io.images import output_format
     from convcli.kernelspec import parse_kernel
+    from convcli.multichannel import check_groups
 
     k = image_kernel(parse_kernel(kernel))
+    check_groups(k.shape, groups)
+    if k.ndim == 4 and alpha == "filter":
+        raise UsageError("--alpha filter needs a 2-D kernel; a 4-D kernel carries alpha through")
     options = FilterOptions(
         kernel=k, kernel_spec=kernel, mode=mode, padding=padding, boundary=boundary,
         stride=per_axis("--stride", stride, 2), dilation=per_axis("--dilation", dilation, 2),
         method=method, output_range=output_range, depth=depth, nan=nan, normalize=normalize, alpha=alpha,
         fmt=fmt, force=force, max_pixels=max_pixels, allow_truncated=allow_truncated,
-        dtype="float64" if double else "float32",
+        dtype="float64" if double else "float32", groups=groups, split_channels=out_dir is not None,
     )
     job_list = plan_jobs(inputs, output=output, out_dir=out_dir, suffix=suffix, fmt=fmt, recursive=recursive)
     for job in job_list:
