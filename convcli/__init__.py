@@ -27,8 +27,9 @@ __all__ = [
 
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
 from convcli.pooling import pool
+from convcli.layer import layer
 
-__all__ += ["pool"]
+__all__ += ["layer", "pool"]
 
 # --- operation counts and convolution matrices (issue 5) ---
 
