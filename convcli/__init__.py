@@ -28,8 +28,9 @@ __all__ = [
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
 from convcli.pooling import pool
 from convcli.layer import layer
+from convcli.equivariance import check_equivariance
 
-__all__ += ["layer", "pool"]
+__all__ += ["check_equivariance", "layer", "pool"]
 
 # --- operation counts and convolution matrices (issue 5) ---
 

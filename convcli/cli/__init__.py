@@ -11,6 +11,7 @@ from convcli.cli import filter_cmd, kernels_cmd
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
 from convcli.cli import pool_cmd
 from convcli.cli import layer_cmd
+from convcli.cli import check_cmd
 
 # --- operation counts and convolution matrices (issue 5) ---
 
