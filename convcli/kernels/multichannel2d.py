@@ -5,7 +5,7 @@ row length ``wp``). Every kernel tap ``k`` (input channel, kernel row, kernel co
 ``offs[k]`` into ``xf``, so that output sample ``j`` of a run starting at ``base`` is
 ``sum_k w[i, k] * xf[base + offs[k] + j * sx]``. With unit strides one run covers several whole output
 rows (output rows are ``wp`` long; the columns past the true output width are junk the caller drops),
-which keeps the per-call overhead small; otherwise a run is one output row. Taps are added four at a
+which keeps the per-call overhead small; otherwise a run is one output row. Taps are added five at a
 time over unit-stride views starting at index 0, which vectorises. Work is split into blocks of output
 rows; within a block, every output channel in turn reads the same input rows (which stay in cache).
 Each output sample is computed by one thread in a fixed order: results do not depend on the number
@@ -19,9 +19,16 @@ from convcli.kernels.boundary import map_index
 
 
 @njit(cache=True)
-def _acc4(o, x0, x1, x2, x3, w0, w1, w2, w3):
+def _acc5(o, x0, x1, x2, x3, x4, w0, w1, w2, w3, w4):
     # arrays as arguments and the loop bound from o.shape: the form LLVM vectorises (a loop over
-    # slices made in the same function, bounded by another variable, stayed scalar)
+    # slices made in the same function, bounded by another variable, stayed scalar; so did six or
+    # more input arrays, or two outputs: too many run-time aliasing checks)
+    for j in range(o.shape[0]):
+        o[j] += w0 * x0[j] + w1 * x1[j] + w2 * x2[j] + w3 * x3[j] + w4 * x4[j]
+
+
+@njit(cache=True)
+def _acc4(o, x0, x1, x2, x3, w0, w1, w2, w3):
     for j in range(o.shape[0]):
         o[j] += w0 * x0[j] + w1 * x1[j] + w2 * x2[j] + w3 * x3[j]
 
@@ -37,6 +44,15 @@ def _taps_unit(o, xf, w, offs, base):
     n = o.shape[0]
     nt = offs.shape[0]
     k = 0
+    while k + 5 <= nt:
+        b0 = base + offs[k]
+        b1 = base + offs[k + 1]
+        b2 = base + offs[k + 2]
+        b3 = base + offs[k + 3]
+        b4 = base + offs[k + 4]
+        _acc5(o, xf[b0: b0 + n], xf[b1: b1 + n], xf[b2: b2 + n], xf[b3: b3 + n], xf[b4: b4 + n],
+              w[k], w[k + 1], w[k + 2], w[k + 3], w[k + 4])
+        k += 5
     while k + 4 <= nt:
         b0 = base + offs[k]
         b1 = base + offs[k + 1]
@@ -56,6 +72,21 @@ def _taps_strided(o, xf, w, offs, base, sx):
     n = o.shape[0]
     nt = offs.shape[0]
     k = 0
+    while k + 5 <= nt:
+        w0 = w[k]
+        w1 = w[k + 1]
+        w2 = w[k + 2]
+        w3 = w[k + 3]
+        w4 = w[k + 4]
+        b0 = base + offs[k]
+        b1 = base + offs[k + 1]
+        b2 = base + offs[k + 2]
+        b3 = base + offs[k + 3]
+        b4 = base + offs[k + 4]
+        for j in range(n):
+            p = j * sx
+            o[j] += w0 * xf[b0 + p] + w1 * xf[b1 + p] + w2 * xf[b2 + p] + w3 * xf[b3 + p] + w4 * xf[b4 + p]
+        k += 5
     while k + 4 <= nt:
         w0 = w[k]
         w1 = w[k + 1]
