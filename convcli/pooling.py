@@ -135,8 +135,12 @@ def pool(
         if xa.ndim not in (spatial, spatial + 1):
             raise DataError(f"{spatial}-D pooling needs a {spatial}-D input or a {spatial}-D input with "
                             f"channels last; got an input of shape {xa.shape}")
-    xa = check_finite(xa, "input", nan)
     code = _OP_CODES[op]
+    # a single plane is scanned for NaN/Inf inside the pooling kernel (one read of the input, not two)
+    in_kernel = (spatial == 2 and group is None and nan != "propagate" and xa.dtype.kind == "f"
+                 and (xa.ndim == 2 or xa.shape[2] == 1))
+    if not in_kernel:
+        xa = _check_finite(xa, nan)
     if group is not None:
         xa = _pool_channels(xa, group, code)
     if size is None:
@@ -148,7 +152,25 @@ def pool(
         ay = PoolAxis(1, 1, 1, "valid")
         out = _pool_planes(plane, ay, axes[0], code, bcode)
         return out[0]
+    if in_kernel:
+        out, bad = _pool_planes(xa, axes[0], axes[1], code, bcode, count_nonfinite=True)
+        if not bad:
+            return out
+        xa = check_finite(xa, "input", nan)  # raises, or replaces them by zeros
     return _pool_planes(xa, axes[0], axes[1], code, bcode)
+
+
+def _check_finite(x: np.ndarray, nan: str) -> np.ndarray:
+    """``check_finite`` with a parallel, allocation-free scan first (a NumPy scan cost as much as the pooling)."""
+    from convcli.kernels.finite import count_nonfinite
+    from convcli.threads import block_count
+
+    if nan == "propagate" or x.size < 65536 or not x.flags.c_contiguous:
+        return check_finite(x, "input", nan)
+    counts = np.zeros(block_count(x.size // 65536 + 1), dtype=np.int64)
+    if count_nonfinite(x.reshape(-1), counts).sum() == 0:
+        return x
+    return check_finite(x, "input", nan)
 
 
 def _is_int(value) -> bool:
@@ -184,7 +206,8 @@ def _pool_channels(x: np.ndarray, n: int, code: int) -> np.ndarray:
     return out.reshape(x.shape[:-1] + (channels // n,))
 
 
-def _pool_planes(x: np.ndarray, ay: PoolAxis, ax: PoolAxis, code: int, bcode: int) -> np.ndarray:
+def _pool_planes(x: np.ndarray, ay: PoolAxis, ax: PoolAxis, code: int, bcode: int, *,
+                 count_nonfinite: bool = False):
     from convcli.kernels.pool2d import pool2d, pool2d_channels_last
     from convcli.threads import block_count
 
@@ -193,8 +216,9 @@ def _pool_planes(x: np.ndarray, ay: PoolAxis, ax: PoolAxis, code: int, bcode: in
     args = (ay.offset, ax.offset, ay.stride, ax.stride, ay.size, ax.size, code, bcode, blocks)
     if x.ndim == 2 or x.shape[2] == 1:
         out = np.empty((ay.length, ax.length) + x.shape[2:], dtype=x.dtype)
-        pool2d(x.reshape(x.shape[:2]), out.reshape(out.shape[:2]), *args)
-        return out
+        counts = np.zeros(blocks if count_nonfinite else 0, dtype=np.int64)
+        pool2d(x.reshape(x.shape[:2]), out.reshape(out.shape[:2]), *args, counts)
+        return (out, int(counts.sum())) if count_nonfinite else out
     out = np.empty((ay.length, ax.length, x.shape[2]), dtype=x.dtype)
     pool2d_channels_last(x, out, *args)
     return out

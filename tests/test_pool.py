@@ -162,3 +162,17 @@ def test_errors():
     with pytest.raises(DataError):
         pool(np.array([[1.0, np.nan]]), size=1)
     assert pool(np.array([[1.0, np.nan]]), size=1, nan="zero")[0, 1] == 0
+
+
+@pytest.mark.parametrize("shape", [(301, 257), (300, 400, 1), (301, 257, 3), (70000,)])
+@pytest.mark.parametrize("where", [0, -1, 1234])
+def test_nan_or_inf_anywhere_is_found_even_where_no_window_reads(shape, where):
+    x = np.zeros(shape, dtype=np.float32)
+    flat = x.reshape(-1)
+    for bad in (np.nan, np.inf, -np.inf):
+        flat[:] = 0
+        flat[where] = bad  # the last sample is outside every valid 2x2 window of the odd sizes
+        with pytest.raises(DataError):
+            pool(x, size=2)
+        zeroed = pool(x, size=2, nan="zero")
+        assert np.isfinite(zeroed).all() and zeroed.max() == 0

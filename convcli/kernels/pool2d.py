@@ -162,10 +162,26 @@ def _pool_row(orow, x, r, oy, ox, sy, sx, kh, kw, op, boundary, q_lo, q_hi):
             orow[q] = orow[q] * scale
 
 
+@njit(cache=True)
+def _count_nonfinite_rows(x, lo, hi):
+    c = 0
+    for iy in range(lo, hi):
+        row = x[iy]
+        for j in range(row.shape[0]):
+            d = row[j] - row[j]  # 0 for finite samples, NaN for NaN and +-Inf
+            c += d != d
+    return c
+
+
 @njit(cache=True, parallel=True)
-def pool2d(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
-    """Fill ``out`` (preallocated, 2-D) with the pooling of the 2-D ``x``; see the module doc."""
-    width = x.shape[1]
+def pool2d(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks, counts):
+    """Fill ``out`` (preallocated, 2-D) with the pooling of the 2-D ``x``; see the module doc.
+
+    With ``len(counts) == row_blocks``, also count NaN/Inf input samples per block: each input row is
+    scanned once, just before the output row whose windows start there reads it (so from cache).
+    """
+    height, width = x.shape
+    check = counts.shape[0] > 0
     oh, ow = out.shape
     q_lo = 0
     if ox < 0:
@@ -175,8 +191,16 @@ def pool2d(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
     for rb in prange(row_blocks):
         r0 = rb * oh // row_blocks
         r1 = (rb + 1) * oh // row_blocks
+        c = 0
         for r in range(r0, r1):
+            if check:
+                lo = 0 if r == 0 else min(max(oy + r * sy, 0), height)
+                hi = height if r == oh - 1 else min(max(oy + (r + 1) * sy, 0), height)
+                if hi > lo:
+                    c += _count_nonfinite_rows(x, lo, hi)
             _pool_row(out[r], x, r, oy, ox, sy, sx, kh, kw, op, boundary, q_lo, q_hi)
+        if check:
+            counts[rb] = c
     return out
 
 
