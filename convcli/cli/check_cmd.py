@@ -19,7 +19,7 @@ Examples:
 
   convcli check samples/camera.png --kernel gaussian:sigma=2 --shift 10,-4 --boundary wrap
 
-  convcli check samples/brick.png --kernel gabor:theta=30 --pool-size 3 --json
+  convcli check samples/brick.png --kernel scharr-y --pool-size 3 --json
 """
 
 
