@@ -136,3 +136,20 @@ def test_filter_groups_usage_errors(tmp_path, rng):
     assert res.exit_code == 2
     res = run("filter", str(src), "--kernel", str(kpath), "-o", str(tmp_path / "o.png"))  # needs 1 channel
     assert res.exit_code == 1 and "input channels" in res.stderr
+
+
+def test_filter_4d_kernel_carries_alpha(tmp_path, rng):
+    arr = rng.integers(0, 256, (12, 14, 4), dtype=np.uint8)
+    src, out = tmp_path / "rgba.png", tmp_path / "out.png"
+    Image.fromarray(arr, "RGBA").save(src)
+    swap = np.zeros((3, 3, 1, 1))
+    swap[0, 2] = swap[1, 1] = swap[2, 0] = 1  # RGB -> BGR
+    np.save(tmp_path / "swap.npy", swap)
+    res = run("filter", str(src), "--kernel", str(tmp_path / "swap.npy"), "-o", str(out))
+    assert res.exit_code == 0, res.output
+    got = np.asarray(Image.open(out))
+    np.testing.assert_array_equal(got[:, :, :3], arr[:, :, 2::-1])
+    np.testing.assert_array_equal(got[:, :, 3], arr[:, :, 3])
+    res = run("filter", str(src), "--kernel", str(tmp_path / "swap.npy"), "--alpha", "filter", "-o",
+              str(tmp_path / "o2.png"))
+    assert res.exit_code == 2
