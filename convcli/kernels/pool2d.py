@@ -204,12 +204,34 @@ def pool2d(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks, counts):
     return out
 
 
+@njit(cache=True)
+def _tap_channels(o, xv, nc, op):
+    if op == MAX:
+        for c in range(nc):
+            v = xv[c]
+            m = o[c]
+            o[c] = v if v > m else m
+    elif op == L2:
+        for c in range(nc):
+            o[c] += xv[c] * xv[c]
+    else:
+        for c in range(nc):
+            o[c] += xv[c]
+
+
 @njit(cache=True, parallel=True)
 def pool2d_channels_last(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
     """``pool2d`` for channels-last ``x`` ``(H, W, C)`` into ``out`` ``(OH, OW, C)``, channel by channel."""
     height, width, nc = x.shape
     oh, ow, _ = out.shape
     init = -math.inf if op == MAX else 0.0
+    q_lo = 0
+    if ox < 0:
+        q_lo = (-ox + sx - 1) // sx
+    last = width - kw - ox
+    q_hi = -1 if last < 0 else last // sx
+    i0 = min(q_lo, ow)
+    i1 = max(min(q_hi + 1, ow), i0)
     for rb in prange(row_blocks):
         r0 = rb * oh // row_blocks
         r1 = (rb + 1) * oh // row_blocks
@@ -231,7 +253,25 @@ def pool2d_channels_last(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_block
                     iy = map_index(iy, height, boundary)
                 rows_in += 1
                 xrow = x[iy]
+                if sx == 1 and i0 < i1:
+                    # unit stride: channels-last rows, flattened, are a 1-D pooling with taps nc apart
+                    of = orow.reshape(-1)[i0 * nc: i1 * nc]
+                    xf = xrow.reshape(-1)
+                    for t in range(kw):
+                        xs = xf[(ox + i0 + t) * nc:]
+                        if op == MAX:
+                            _max_interior(of, xs, 1, 1)
+                        else:
+                            _sum_interior(of, xs, 1, 1, op == L2)
+                else:
+                    for q in range(i0, i1):  # every tap inside the row
+                        o = orow[q]
+                        b = ox + q * sx
+                        for t in range(kw):
+                            _tap_channels(o, xrow[b + t], nc, op)
                 for q in range(ow):
+                    if i0 <= q < i1:
+                        continue
                     o = orow[q]
                     for t in range(kw):
                         ix = ox + q * sx + t
@@ -245,17 +285,7 @@ def pool2d_channels_last(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_block
                                         if o[c] < 0:
                                             o[c] = 0.0
                                 continue
-                        xv = xrow[ix]
-                        if op == MAX:
-                            for c in range(nc):
-                                if xv[c] > o[c]:
-                                    o[c] = xv[c]
-                        elif op == L2:
-                            for c in range(nc):
-                                o[c] += xv[c] * xv[c]
-                        else:
-                            for c in range(nc):
-                                o[c] += xv[c]
+                        _tap_channels(o, xrow[ix], nc, op)
             for q in range(ow):
                 o = orow[q]
                 if op == MAX:
