@@ -113,7 +113,8 @@ def test_max_over_orientation_channels_is_rotation_invariant():
     np.testing.assert_allclose(resp_v[..., 0], resp_h[..., 0].T, atol=1e-6)
 
 
-def test_results_do_not_depend_on_threads(rng):
+def test_results_do_not_depend_on_threads(rng, monkeypatch):
+    monkeypatch.setattr("convcli.pooling._SERIAL_BELOW", 0)  # the parallel kernels even for small inputs
     x = rng.random((301, 257, 3), dtype=np.float32)
     gray = x[:, :, 0].copy()
     threads = numba.get_num_threads()
@@ -176,3 +177,21 @@ def test_nan_or_inf_anywhere_is_found_even_where_no_window_reads(shape, where):
             pool(x, size=2)
         zeroed = pool(x, size=2, nan="zero")
         assert np.isfinite(zeroed).all() and zeroed.max() == 0
+
+
+@pytest.mark.parametrize("c", [0, 3])
+def test_parallel_and_serial_kernels_agree_and_match_naive(rng, monkeypatch, c):
+    x = rng.normal(size=(37, 41, c) if c else (37, 41))
+    cases = [dict(op=op, size=(3, 2), stride=(2, 1), padding=pad, boundary=b)
+             for op in OPS for pad in ("valid", "same") for b in ("ignore", "zero", "reflect")]
+    cases.append(dict(op="max", size=2))
+    serial = [pool(x, dtype=np.float64, **case) for case in cases]
+    monkeypatch.setattr("convcli.pooling._SERIAL_BELOW", 0)
+    for case, want in zip(cases, serial, strict=True):
+        got = pool(x, dtype=np.float64, **case)
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(got, naive_pool(x, **case), rtol=1e-12, atol=1e-12)
+    with pytest.raises(DataError):
+        bad = x.copy()
+        bad[-1, -1] = np.nan
+        pool(bad, size=2)

@@ -173,6 +173,36 @@ def _count_nonfinite_rows(x, lo, hi):
     return c
 
 
+@njit(cache=True)
+def _columns(width, ow, ox, sx, kw):
+    """Output columns ``[q_lo, q_hi]`` (inclusive) whose every tap is inside the row."""
+    q_lo = 0
+    if ox < 0:
+        q_lo = (-ox + sx - 1) // sx
+    last = width - kw - ox
+    q_hi = -1 if last < 0 else last // sx
+    return q_lo, q_hi
+
+
+@njit(cache=True)
+def _pool2d_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary, counts):
+    height, width = x.shape
+    oh, ow = out.shape
+    q_lo, q_hi = _columns(width, ow, ox, sx, kw)
+    r0 = rb * oh // row_blocks
+    r1 = (rb + 1) * oh // row_blocks
+    c = 0
+    for r in range(r0, r1):
+        if counts.shape[0] > 0:
+            lo = 0 if r == 0 else min(max(oy + r * sy, 0), height)
+            hi = height if r == oh - 1 else min(max(oy + (r + 1) * sy, 0), height)
+            if hi > lo:
+                c += _count_nonfinite_rows(x, lo, hi)
+        _pool_row(out[r], x, r, oy, ox, sy, sx, kh, kw, op, boundary, q_lo, q_hi)
+    if counts.shape[0] > 0:
+        counts[rb] = c
+
+
 @njit(cache=True, parallel=True)
 def pool2d(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks, counts):
     """Fill ``out`` (preallocated, 2-D) with the pooling of the 2-D ``x``; see the module doc.
@@ -180,27 +210,16 @@ def pool2d(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks, counts):
     With ``len(counts) == row_blocks``, also count NaN/Inf input samples per block: each input row is
     scanned once, just before the output row whose windows start there reads it (so from cache).
     """
-    height, width = x.shape
-    check = counts.shape[0] > 0
-    oh, ow = out.shape
-    q_lo = 0
-    if ox < 0:
-        q_lo = (-ox + sx - 1) // sx
-    last = width - kw - ox
-    q_hi = -1 if last < 0 else last // sx  # inclusive: every tap of columns q_lo..q_hi is inside
     for rb in prange(row_blocks):
-        r0 = rb * oh // row_blocks
-        r1 = (rb + 1) * oh // row_blocks
-        c = 0
-        for r in range(r0, r1):
-            if check:
-                lo = 0 if r == 0 else min(max(oy + r * sy, 0), height)
-                hi = height if r == oh - 1 else min(max(oy + (r + 1) * sy, 0), height)
-                if hi > lo:
-                    c += _count_nonfinite_rows(x, lo, hi)
-            _pool_row(out[r], x, r, oy, ox, sy, sx, kh, kw, op, boundary, q_lo, q_hi)
-        if check:
-            counts[rb] = c
+        _pool2d_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary, counts)
+    return out
+
+
+@njit(cache=True)
+def pool2d_serial(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks, counts):
+    """``pool2d`` on one thread: for small inputs, where waking the thread pool costs more than the work."""
+    for rb in range(row_blocks):
+        _pool2d_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary, counts)
     return out
 
 
@@ -219,91 +238,100 @@ def _tap_channels(o, xv, nc, op):
             o[c] += xv[c]
 
 
-@njit(cache=True, parallel=True)
-def pool2d_channels_last(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
-    """``pool2d`` for channels-last ``x`` ``(H, W, C)`` into ``out`` ``(OH, OW, C)``, channel by channel."""
+@njit(cache=True)
+def _pool_cl_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary):
     height, width, nc = x.shape
     oh, ow, _ = out.shape
     init = -math.inf if op == MAX else 0.0
-    q_lo = 0
-    if ox < 0:
-        q_lo = (-ox + sx - 1) // sx
-    last = width - kw - ox
-    q_hi = -1 if last < 0 else last // sx
+    q_lo, q_hi = _columns(width, ow, ox, sx, kw)
     i0 = min(q_lo, ow)
     i1 = max(min(q_hi + 1, ow), i0)
-    for rb in prange(row_blocks):
-        r0 = rb * oh // row_blocks
-        r1 = (rb + 1) * oh // row_blocks
-        for r in range(r0, r1):
-            orow = out[r]
-            for q in range(ow):
-                for c in range(nc):
-                    orow[q, c] = init
-            rows_in = 0
-            zero_rows = False
-            for a in range(kh):
-                iy = oy + r * sy + a
-                if iy < 0 or iy >= height:
-                    if boundary == IGNORE:
-                        continue
-                    if boundary == ZERO:
-                        zero_rows = True
-                        continue
-                    iy = map_index(iy, height, boundary)
-                rows_in += 1
-                xrow = x[iy]
-                if sx == 1 and i0 < i1:
-                    # unit stride: channels-last rows, flattened, are a 1-D pooling with taps nc apart
-                    of = orow.reshape(-1)[i0 * nc: i1 * nc]
-                    xf = xrow.reshape(-1)
-                    for t in range(kw):
-                        xs = xf[(ox + i0 + t) * nc:]
-                        if op == MAX:
-                            _max_interior(of, xs, 1, 1)
-                        else:
-                            _sum_interior(of, xs, 1, 1, op == L2)
-                else:
-                    for q in range(i0, i1):  # every tap inside the row
-                        o = orow[q]
-                        b = ox + q * sx
-                        for t in range(kw):
-                            _tap_channels(o, xrow[b + t], nc, op)
-                for q in range(ow):
-                    if i0 <= q < i1:
-                        continue
-                    o = orow[q]
-                    for t in range(kw):
-                        ix = ox + q * sx + t
-                        if ix < 0 or ix >= width:
-                            if boundary == IGNORE:
-                                continue
-                            ix = map_index(ix, width, boundary)
-                            if ix < 0:  # zero boundary
-                                if op == MAX:
-                                    for c in range(nc):
-                                        if o[c] < 0:
-                                            o[c] = 0.0
-                                continue
-                        _tap_channels(o, xrow[ix], nc, op)
-            for q in range(ow):
-                o = orow[q]
-                if op == MAX:
-                    if zero_rows:
-                        for c in range(nc):
-                            if o[c] < 0:
-                                o[c] = 0.0
-                elif op == L2:
-                    for c in range(nc):
-                        o[c] = math.sqrt(o[c])
-                else:
-                    if boundary == IGNORE:
-                        c0 = ox + q * sx
-                        count = rows_in * (min(width, c0 + kw) - max(0, c0))
+    r0 = rb * oh // row_blocks
+    r1 = (rb + 1) * oh // row_blocks
+    for r in range(r0, r1):
+        orow = out[r]
+        for q in range(ow):
+            for c in range(nc):
+                orow[q, c] = init
+        rows_in = 0
+        zero_rows = False
+        for a in range(kh):
+            iy = oy + r * sy + a
+            if iy < 0 or iy >= height:
+                if boundary == IGNORE:
+                    continue
+                if boundary == ZERO:
+                    zero_rows = True
+                    continue
+                iy = map_index(iy, height, boundary)
+            rows_in += 1
+            xrow = x[iy]
+            if sx == 1 and i0 < i1:
+                # unit stride: channels-last rows, flattened, are a 1-D pooling with taps nc apart
+                of = orow.reshape(-1)[i0 * nc: i1 * nc]
+                xf = xrow.reshape(-1)
+                for t in range(kw):
+                    xs = xf[(ox + i0 + t) * nc:]
+                    if op == MAX:
+                        _max_interior(of, xs, 1, 1)
                     else:
-                        count = kh * kw
+                        _sum_interior(of, xs, 1, 1, op == L2)
+            else:
+                for q in range(i0, i1):  # every tap inside the row
+                    o = orow[q]
+                    b = ox + q * sx
+                    for t in range(kw):
+                        _tap_channels(o, xrow[b + t], nc, op)
+            for q in range(ow):
+                if i0 <= q < i1:
+                    continue
+                o = orow[q]
+                for t in range(kw):
+                    ix = ox + q * sx + t
+                    if ix < 0 or ix >= width:
+                        if boundary == IGNORE:
+                            continue
+                        ix = map_index(ix, width, boundary)
+                        if ix < 0:  # zero boundary
+                            if op == MAX:
+                                for c in range(nc):
+                                    if o[c] < 0:
+                                        o[c] = 0.0
+                            continue
+                    _tap_channels(o, xrow[ix], nc, op)
+        for q in range(ow):
+            o = orow[q]
+            if op == MAX:
+                if zero_rows:
                     for c in range(nc):
-                        o[c] = o[c] / count
+                        if o[c] < 0:
+                            o[c] = 0.0
+            elif op == L2:
+                for c in range(nc):
+                    o[c] = math.sqrt(o[c])
+            else:
+                if boundary == IGNORE:
+                    c0 = ox + q * sx
+                    count = rows_in * (min(width, c0 + kw) - max(0, c0))
+                else:
+                    count = kh * kw
+                for c in range(nc):
+                    o[c] = o[c] / count
+
+
+@njit(cache=True, parallel=True)
+def pool2d_channels_last(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
+    """``pool2d`` for channels-last ``x`` ``(H, W, C)`` into ``out`` ``(OH, OW, C)``, channel by channel."""
+    for rb in prange(row_blocks):
+        _pool_cl_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary)
+    return out
+
+
+@njit(cache=True)
+def pool2d_channels_last_serial(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
+    """``pool2d_channels_last`` on one thread (small inputs)."""
+    for rb in range(row_blocks):
+        _pool_cl_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary)
     return out
 
 
