@@ -14,6 +14,8 @@ import numpy as np
 from convcli.conventions import BOUNDARY_CODES, axes_for, per_axis
 from convcli.errors import DataError, UsageError
 
+_SERIAL_BELOW = 1 << 21  # multiply-adds
+
 
 def check_groups(kernel_shape: tuple[int, ...], groups: int) -> int:
     """Validate ``groups`` against a kernel's shape (before any data is read); returns it as an int."""
@@ -46,7 +48,7 @@ def convolve_multichannel(
 
     ``x`` is ``(H, W)`` (one channel) or ``(H, W, C_in)``; the result is ``(H', W', C_out)``.
     """
-    from convcli.kernels.multichannel2d import correlate_taps, gather_planes
+    from convcli.kernels import multichannel2d as kernels
 
     groups = check_groups(kernel.shape, groups)
     cout, cpg, kh, kw = kernel.shape
@@ -68,7 +70,10 @@ def convolve_multichannel(
     xf = np.empty(cin * plane + wp, dtype=dtype)  # one spare row: unit-stride runs read past the last row
     xf[cin * plane:] = 0
     code = BOUNDARY_CODES[boundary]
-    gather_planes(np.ascontiguousarray(x, dtype=dtype), xf, ay.offset, ax.offset, hp, wp, code)
+    # small problems run on one thread: waking the pool cost ~15 ms on the busy machine
+    serial = ay.length * ax.length * kernel.size < _SERIAL_BELOW
+    gather = kernels.gather_planes_serial if serial else kernels.gather_planes
+    gather(np.ascontiguousarray(x, dtype=dtype), xf, ay.offset, ax.offset, hp, wp, code)
     a, t = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
     spatial = (a * ay.dilation * wp + t * ax.dilation).ravel()
     offs = (np.arange(cpg)[:, None] * plane + spatial[None, :]).ravel().astype(np.int64)
@@ -76,7 +81,8 @@ def convolve_multichannel(
     chan_base = ((np.arange(cout) // (cout // groups)) * cpg * plane).astype(np.int64)
     out = np.empty((ay.length, ax.length, cout), dtype=dtype)
     blocks = _row_blocks(ay.length, (kh - 1) * ay.dilation, cpg * wp * np.dtype(dtype).itemsize)
-    correlate_taps(xf, w, offs, chan_base, out, wp, ay.stride, ax.stride, blocks)
+    run = kernels.correlate_taps_serial if serial else kernels.correlate_taps
+    run(xf, w, offs, chan_base, out, wp, ay.stride, ax.stride, blocks)
     return out
 
 

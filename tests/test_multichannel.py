@@ -83,7 +83,8 @@ def test_strided_output_is_the_unit_stride_output_subsampled(rng):
     np.testing.assert_array_equal(convolve(x, k, stride=(2, 3)), full[::2, ::3])
 
 
-def test_results_do_not_depend_on_threads(rng):
+def test_results_do_not_depend_on_threads(rng, monkeypatch):
+    monkeypatch.setattr("convcli.multichannel._SERIAL_BELOW", 0)  # the parallel kernels even when small
     x = rng.random((67, 129, 6), dtype=np.float32)
     k = rng.normal(size=(8, 3, 3, 3))
     threads = numba.get_num_threads()
@@ -122,3 +123,16 @@ def test_errors(rng):
         convolve(x, np.ones((4, 4, 3, 3)), groups=2)  # needs 8
     with pytest.raises(UsageError):
         convolve(np.ones(10), np.ones((1, 1, 3, 3)))
+
+
+def test_parallel_and_serial_kernels_agree(rng, monkeypatch):
+    x = rng.normal(size=(23, 31, 4))
+    k = rng.normal(size=(6, 2, 3, 4))
+    cases = [dict(groups=2), dict(groups=2, stride=(2, 3), padding="full", boundary="mirror"),
+             dict(groups=1, mode="corr", padding="valid", dilation=2)]
+    kernels = [k, k, rng.normal(size=(3, 4, 2, 2))]
+    serial = [convolve(x, kk, dtype=np.float64, **case) for kk, case in zip(kernels, cases, strict=True)]
+    monkeypatch.setattr("convcli.multichannel._SERIAL_BELOW", 0)
+    for kk, case, want in zip(kernels, cases, serial, strict=True):
+        np.testing.assert_array_equal(convolve(x, kk, dtype=np.float64, **case), want)
+        np.testing.assert_allclose(want, naive_multichannel(x, kk, **case), rtol=1e-10, atol=1e-10)

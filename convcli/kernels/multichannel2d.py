@@ -108,23 +108,68 @@ def _taps_strided(o, xf, w, offs, base, sx):
         k += 1
 
 
+@njit(cache=True)
+def _gather_row(x, xf, r, y0, x0, hp, wp, boundary):
+    height, width, cin = x.shape
+    plane = hp * wp
+    iy = map_index(y0 + r, height, boundary)
+    for q in range(wp):
+        ix = map_index(x0 + q, width, boundary)
+        base = r * wp + q
+        if iy < 0 or ix < 0:
+            for lc in range(cin):
+                xf[lc * plane + base] = 0
+        else:
+            px = x[iy, ix]
+            for lc in range(cin):
+                xf[lc * plane + base] = px[lc]
+
+
 @njit(cache=True, parallel=True)
 def gather_planes(x, xf, y0, x0, hp, wp, boundary):
     """``xf[l*hp*wp + r*wp + q] = X[y0 + r, x0 + q, l]``: channels-last ``x`` to flat extended planes."""
-    height, width, cin = x.shape
-    plane = hp * wp
     for r in prange(hp):
-        iy = map_index(y0 + r, height, boundary)
-        for q in range(wp):
-            ix = map_index(x0 + q, width, boundary)
-            base = r * wp + q
-            if iy < 0 or ix < 0:
-                for lc in range(cin):
-                    xf[lc * plane + base] = 0
-            else:
-                px = x[iy, ix]
-                for lc in range(cin):
-                    xf[lc * plane + base] = px[lc]
+        _gather_row(x, xf, r, y0, x0, hp, wp, boundary)
+
+
+@njit(cache=True)
+def gather_planes_serial(x, xf, y0, x0, hp, wp, boundary):
+    """``gather_planes`` on one thread."""
+    for r in range(hp):
+        _gather_row(x, xf, r, y0, x0, hp, wp, boundary)
+
+
+@njit(cache=True)
+def _taps_block(xf, w, offs, chan_base, out, wp, sy, sx, rb, row_blocks):
+    oh, ow, cout = out.shape
+    flat = sx == 1 and sy == 1
+    r0 = rb * oh // row_blocks
+    r1 = (rb + 1) * oh // row_blocks
+    buf = np.empty((r1 - r0) * wp if flat else ow, dtype=out.dtype)
+    for i in range(cout):
+        wi = w[i]
+        if flat:
+            o = buf[: (r1 - r0) * wp]
+            for j in range(o.shape[0]):
+                o[j] = 0
+            _taps_unit(o, xf, wi, offs, chan_base[i] + r0 * wp)
+            for r in range(r0, r1):
+                orow = out[r]
+                b = (r - r0) * wp
+                for q in range(ow):
+                    orow[q, i] = o[b + q]
+        else:
+            for r in range(r0, r1):
+                o = buf[:ow]
+                for j in range(ow):
+                    o[j] = 0
+                if sx == 1:
+                    _taps_unit(o, xf, wi, offs, chan_base[i] + r * sy * wp)
+                else:
+                    _taps_strided(o, xf, wi, offs, chan_base[i] + r * sy * wp, sx)
+                orow = out[r]
+                for q in range(ow):
+                    orow[q, i] = o[q]
 
 
 @njit(cache=True, parallel=True)
@@ -135,34 +180,14 @@ def correlate_taps(xf, w, offs, chan_base, out, wp, sy, sx, row_blocks):
     the offset of output channel ``i``'s group of input channels in ``xf``. Each block computes one
     output channel at a time into a small planar buffer, then interleaves it into ``out``.
     """
-    oh, ow, cout = out.shape
-    flat = sx == 1 and sy == 1
     for rb in prange(row_blocks):
-        r0 = rb * oh // row_blocks
-        r1 = (rb + 1) * oh // row_blocks
-        buf = np.empty((r1 - r0) * wp if flat else ow, dtype=out.dtype)
-        for i in range(cout):
-            wi = w[i]
-            if flat:
-                o = buf[: (r1 - r0) * wp]
-                for j in range(o.shape[0]):
-                    o[j] = 0
-                _taps_unit(o, xf, wi, offs, chan_base[i] + r0 * wp)
-                for r in range(r0, r1):
-                    orow = out[r]
-                    b = (r - r0) * wp
-                    for q in range(ow):
-                        orow[q, i] = o[b + q]
-            else:
-                for r in range(r0, r1):
-                    o = buf[:ow]
-                    for j in range(ow):
-                        o[j] = 0
-                    if sx == 1:
-                        _taps_unit(o, xf, wi, offs, chan_base[i] + r * sy * wp)
-                    else:
-                        _taps_strided(o, xf, wi, offs, chan_base[i] + r * sy * wp, sx)
-                    orow = out[r]
-                    for q in range(ow):
-                        orow[q, i] = o[q]
+        _taps_block(xf, w, offs, chan_base, out, wp, sy, sx, rb, row_blocks)
+    return out
+
+
+@njit(cache=True)
+def correlate_taps_serial(xf, w, offs, chan_base, out, wp, sy, sx, row_blocks):
+    """``correlate_taps`` on one thread (small problems, where waking the thread pool costs more)."""
+    for rb in range(row_blocks):
+        _taps_block(xf, w, offs, chan_base, out, wp, sy, sx, rb, row_blocks)
     return out
