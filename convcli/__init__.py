@@ -30,6 +30,11 @@ from convcli.gabor import GaborBank, GaborResponses, gabor_bank, gabor_filter, g
 __all__ += ["GaborBank", "GaborResponses", "edges", "gabor_bank", "gabor_filter", "gabor_kernel"]
 
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
+from convcli.pooling import pool
+from convcli.layer import layer
+from convcli.equivariance import check_equivariance
+
+__all__ += ["check_equivariance", "layer", "pool"]
 
 # --- operation counts and convolution matrices (issue 5) ---
 from convcli.convmatrix import conv_matrix

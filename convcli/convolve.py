@@ -34,6 +34,7 @@ def convolve(
     method: str = "auto",
     dtype=None,
     nan: str = "error",
+    groups: int = 1,
 ) -> np.ndarray:
     """Convolve (or correlate) an array with a kernel.
 
@@ -69,6 +70,11 @@ def convolve(
         Working and output precision; float32 by default.
     nan : {'error', 'zero', 'propagate'}
         What to do with NaN or Inf in ``x``.
+    groups : int
+        With a 4-D kernel ``K[out, in/groups, kh, kw]`` on channels-last ``(H, W, C_in)``: output
+        ``(H', W', out)``, ``Z[i,j,k] = sum V[l, j+m, k+n] K[i,l,m,n]`` (spatially flipped for
+        ``conv``), each group of output channels seeing only its group of input channels
+        (see :mod:`convcli.multichannel`). A UsageError with any other kernel unless 1.
 
     Returns
     -------
@@ -103,6 +109,12 @@ def convolve(
                           dilation=dilation, method=method, dtype=dt, nan=nan)
     if kern.ndim == 2 and xa.ndim == 1 and 1 in kern.shape:
         kern = kern.ravel()
+    if kern.ndim == 4 or groups != 1:
+        from convcli.multichannel import check_groups, convolve_multichannel
+
+        check_groups(kern.shape, groups)
+        return convolve_multichannel(check_finite(xa, "input", nan), kern, mode=mode, padding=padding,
+                                     boundary=boundary, stride=stride, dilation=dilation, groups=groups, dtype=dt)
     if kern.ndim not in (1, 2):
         raise UsageError(f"a {kern.ndim}-D kernel is not supported here (1-D or 2-D kernels)")
     spatial = kern.ndim

@@ -11,7 +11,8 @@ from convcli.conventions import axes_for, per_axis
 from convcli.convolve import convolve
 from convcli.errors import UsageError
 from convcli.io.atomic import check_target
-from convcli.io.images import DEFAULT_MAX_PIXELS, ImageData, read_image, write_image
+from convcli.io.channels import WriteOptions, write_result
+from convcli.io.images import DEFAULT_MAX_PIXELS, ImageData, read_image
 from convcli.opcount import direct_vs_dense
 
 
@@ -38,13 +39,17 @@ class FilterOptions:
     allow_truncated: bool = False
     dtype: str = "float32"
     volume: bool = False  # volumes (issue 9): each input is a stack (3-D .npy = (D, H, W), folder = slices)
+    groups: int = 1
+    split_channels: bool = False
 
 
 def image_kernel(kernel: np.ndarray, spec: str | None = None) -> np.ndarray:
-    """Kernels for images are 2-D: a 1-D kernel filters along rows (a 1xN kernel).
+    """Kernels for images are 2-D (a 1-D kernel filters along rows, a 1xN kernel) or 4-D ``K[out, in, kh, kw]``.
 
     ``spec``, when it names a kernel file (``@k.txt``, ``k.npy``), is named in the error.
     """
+    if kernel.ndim == 4:
+        return kernel
     if kernel.ndim == 1:
         return kernel.reshape(1, -1)
     if kernel.ndim != 2:
@@ -66,19 +71,19 @@ def filter_array(data: ImageData, opts: FilterOptions) -> tuple[np.ndarray, np.n
                   dilation=opts.dilation, method=opts.method, dtype=np.dtype(opts.dtype))
     # integer samples cannot be NaN or Inf: skip the check (it costs a full-size temporary)
     nan = "propagate" if x.dtype.kind in "biu" else opts.nan
-    y = convolve(x, kernel, nan=nan, **common)
+    y = convolve(x, kernel, nan=nan, groups=opts.groups, **common)
     alpha = data.alpha
     if alpha is not None:
-        if opts.alpha == "filter":
+        if opts.alpha == "filter" and kernel.ndim == 2:
             alpha = convolve(alpha, kernel, nan="error", **common)
         else:
-            ay, ax = axes_for(alpha.shape, kernel.shape, per_axis("stride", opts.stride, 2),
+            ay, ax = axes_for(alpha.shape, kernel.shape[-2:], per_axis("stride", opts.stride, 2),
                               per_axis("dilation", opts.dilation, 2), opts.padding)
             alpha = alpha[np.ix_(ay.centers(), ax.centers())]
     channels = 1 if y.ndim == 2 else y.shape[2]
     facts = {
         "kernel_shape": list(kernel.shape),
-        "multiply_adds": int(y.shape[0] * y.shape[1] * channels * kernel.size),
+        "multiply_adds": int(y.shape[0] * y.shape[1] * (kernel.size if kernel.ndim == 4 else channels * kernel.size)),
     }
     return y, alpha, facts
 
@@ -105,12 +110,13 @@ def filter_file(job, opts: FilterOptions) -> dict:
         data.pixels.shape, image_kernel(opts.kernel), seconds=t2 - t1, mode=opts.mode, padding=opts.padding,
         boundary=opts.boundary, stride=opts.stride, dilation=opts.dilation)
     full_scale = 1.0 if (opts.normalize and data.full_scale) else data.full_scale
-    write_image(job.dst, y, alpha=alpha, alpha_scale=data.full_scale, depth=opts.depth,
-                output_range=opts.output_range, full_scale=full_scale, fmt=opts.fmt)
+    written = write_result(job.src, job.dst, y, WriteOptions(opts.depth, opts.output_range, opts.fmt, opts.force,
+                                                             opts.split_channels),
+                           alpha=alpha, full_scale=full_scale, alpha_scale=data.full_scale)
     t3 = time.perf_counter()
     return {
         "input": job.src,
-        "output": job.dst,
+        "output": written[0] if len(written) == 1 else written,
         "input_shape": list(data.pixels.shape),
         "output_shape": list(y.shape),
         "alpha": data.alpha is not None,

@@ -11,6 +11,9 @@ from convcli.cli import edges_cmd
 from convcli.cli import gabor_cmd
 
 # --- pooling, multi-channel kernels, layer, check (issue 4) ---
+from convcli.cli import pool_cmd
+from convcli.cli import layer_cmd
+from convcli.cli import check_cmd
 
 # --- operation counts and convolution matrices (issue 5) ---
 from convcli.cli import ops_cmd

@@ -27,6 +27,8 @@ Examples:
   convcli filter ct.tif --kernel box3d:3 --depth 16 -o ct_box.tif
 
   convcli filter slices/ --stack --kernel sobel-x --output-range abs -o edges/
+
+  convcli filter rgb.png --kernel bank.npy -o features.npy      (4-D K[out, 3, kh, kw]; --groups G)
 """
 
 
@@ -43,6 +45,8 @@ def filter_command(
     boundary: opt.Boundary = "reflect",
     stride: opt.Stride = "1",
     dilation: opt.Dilation = "1",
+    groups: Annotated[int, typer.Option(
+        "--groups", min=1, help="With a 4-D .npy kernel K[out, in/G, kh, kw]: G groups of channels.")] = 1,
     method: Annotated[Literal["auto", "direct"], typer.Option(
         "--method", help="Algorithm (all give the same result).")] = "auto",
     output_range: opt.OutputRange = "clip",
@@ -70,24 +74,31 @@ def filter_command(
         "folder is one stack of numbered slices. Multi-page TIFF and animated GIF/APNG are stacks anyway; "
         "a 2-D kernel filters each frame, a 3-D kernel (gaussian3d, WxHxD:...) also across frames.")] = False,
 ) -> None:
-    """Convolve images with one kernel (2-D; a 1-D kernel filters along rows), or stacks and volumes
-    (multi-page TIFF, animated GIF/APNG, .npy, folders of slices) frame by frame or with a 3-D kernel."""
+    """Convolve images with one kernel (2-D; a 1-D kernel filters along rows; a 4-D .npy kernel
+    K[out, in, kh, kw] maps in channels to out channels: up to 4 as an image, more to .npy/.npz or,
+    with --out-dir, one image per channel), or stacks and volumes (multi-page TIFF, animated GIF/APNG,
+    .npy, folders of slices) frame by frame or with a 3-D kernel."""
     from convcli.batch import plan_jobs, prepare_out_dir, run_jobs
     from convcli.conventions import per_axis
     from convcli.errors import UsageError
     from convcli.filtering import FilterOptions, filter_file, image_kernel
     from convcli.io.images import output_format
     from convcli.kernelspec import parse_kernel
+    from convcli.multichannel import check_groups
 
     k = parse_kernel(kernel)
     k = k if k.ndim == 3 else image_kernel(k, kernel)  # volumes (issue 9): a 3-D kernel filters stacks
+    check_groups(k.shape, groups)
+    if k.ndim == 4 and alpha == "filter":
+        raise UsageError("--alpha filter needs a 2-D kernel; a 4-D kernel carries alpha through")
     n_axes = 3 if k.ndim == 3 else 2
     options = FilterOptions(
         kernel=k, kernel_spec=kernel, mode=mode, padding=padding, boundary=boundary,
         stride=per_axis("--stride", stride, n_axes), dilation=per_axis("--dilation", dilation, n_axes),
         method=method, output_range=output_range, depth=depth, nan=nan, normalize=normalize, alpha=alpha,
         fmt=fmt, force=force, max_pixels=max_pixels, allow_truncated=allow_truncated,
-        dtype="float64" if double else "float32", volume=volume,
+        dtype="float64" if double else "float32", volume=volume, groups=groups,
+        split_channels=out_dir is not None,
     )
     if volume or k.ndim == 3:  # volumes (issue 9): folders are stacks; outputs may be folders of slices
         from convcli.io.stacks import stack_output_format as output_format
