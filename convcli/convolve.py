@@ -19,7 +19,7 @@ from convcli.conventions import (
 )
 from convcli.errors import UsageError
 
-METHODS = ("auto", "direct")
+METHODS = ("auto", "direct", "separable", "fft")
 
 
 def convolve(
@@ -62,8 +62,11 @@ def convolve(
         Keep output samples ``0, s, 2s, ...`` on each axis (the skipped ones are never computed).
     dilation : int or sequence of int
         Spacing between kernel taps.
-    method : {'auto', 'direct'}
-        Algorithm; every method gives the same result to floating-point rounding.
+    method : {'auto', 'direct', 'separable', 'fft'}
+        Algorithm; every method gives the same result to floating-point rounding. ``separable``
+        runs a rank-``r`` kernel as ``r`` pairs of 1-D passes, ``fft`` multiplies spectra of the
+        boundary-extended input; ``auto`` picks by kernel size and rank
+        (:func:`convcli.methods.select_method` tells which).
     dtype : {None, numpy.float32, numpy.float64}
         Working and output precision; float32 by default.
     nan : {'error', 'zero', 'propagate'}
@@ -112,34 +115,70 @@ def convolve(
     c = np.ascontiguousarray(np.flip(kern) if mode == "conv" else kern, dtype=dt)
     code = BOUNDARY_CODES[boundary]
     if spatial == 1:
-        return _convolve1d(xa, c, axes[0], code)
-    return _convolve2d(xa, c, axes, code)
+        return _convolve1d(xa, c, axes[0], code, method)
+    return _convolve2d(xa, c, axes, code, method)
 
 
-def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int) -> np.ndarray:
+def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int, method: str = "direct") -> np.ndarray:
     # each channel becomes a row of a 2-D problem whose vertical kernel size is 1
+    from convcli.methods import plan
+
     rows = np.ascontiguousarray(x.reshape(1, -1) if x.ndim == 1 else x.T)
-    out = np.empty((rows.shape[0], ax.length), dtype=c.dtype)
-    _direct2d(rows, c.reshape(1, -1), out, (0, ax.offset), (1, ax.stride), (1, ax.dilation), code)
+    if plan(c, method).method == "fft":
+        from convcli.fftconv import fft_correlate
+
+        out = fft_correlate(rows, c.reshape(1, -1), (Axis(rows.shape[0], 1), ax), BOUNDARIES[code])
+    else:
+        out = np.empty((rows.shape[0], ax.length), dtype=c.dtype)
+        _direct2d(rows, c.reshape(1, -1), out, (0, ax.offset), (1, ax.stride), (1, ax.dilation), code)
     return out[0] if x.ndim == 1 else np.ascontiguousarray(out.T)
 
 
-def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int) -> np.ndarray:
+def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int,
+                method: str = "direct") -> np.ndarray:
+    from convcli.methods import plan
+
+    chosen = plan(c, method)
     ay, ax = axes
-    offsets = (ay.offset, ax.offset)
-    strides = (ay.stride, ax.stride)
-    dilations = (ay.dilation, ax.dilation)
     if x.ndim == 2:
         out = np.empty((ay.length, ax.length), dtype=c.dtype)
-        _direct2d(np.ascontiguousarray(x), c, out, offsets, strides, dilations, code)
+        _plane2d(x, c, out, axes, code, chosen)
         return out
     channels = x.shape[2]
     out = np.empty((ay.length, ax.length, channels), dtype=c.dtype)
     plane = np.empty((ay.length, ax.length), dtype=c.dtype)
     for ch in range(channels):
-        _direct2d(np.ascontiguousarray(x[:, :, ch]), c, plane, offsets, strides, dilations, code)
+        _plane2d(x[:, :, ch], c, plane, axes, code, chosen)
         out[:, :, ch] = plane
     return out
+
+
+def _plane2d(x, c, out, axes, code, chosen) -> None:
+    """One 2-D plane by the chosen method (``chosen`` is a :class:`convcli.methods.Plan`)."""
+    ay, ax = axes
+    if chosen.method == "fft":
+        from convcli.fftconv import fft_correlate
+
+        out[...] = fft_correlate(x, c, axes, BOUNDARIES[code])
+        return
+    x = np.ascontiguousarray(x)
+    offsets = (ay.offset, ax.offset)
+    strides = (ay.stride, ax.stride)
+    dilations = (ay.dilation, ax.dilation)
+    if chosen.method == "direct":
+        _direct2d(x, c, out, offsets, strides, dilations, code)
+        return
+    # separable: rows then columns for each rank-1 term; the temporary keeps every input row
+    tmp = np.empty((x.shape[0], ax.length), dtype=c.dtype)
+    term = None
+    for i, (col, row) in enumerate(zip(chosen.cols, chosen.rows, strict=True)):
+        _direct2d(x, row.reshape(1, -1), tmp, (0, ax.offset), (1, ax.stride), (1, ax.dilation), code)
+        dst = out if i == 0 else term
+        if dst is None:
+            dst = term = np.empty_like(out)
+        _direct2d(tmp, col.reshape(-1, 1), dst, (ay.offset, 0), (ay.stride, 1), (ay.dilation, 1), code)
+        if i > 0:
+            out += dst
 
 
 def _direct2d(x, c, out, offsets, strides, dilations, code) -> None:

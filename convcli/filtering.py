@@ -12,6 +12,7 @@ from convcli.convolve import convolve
 from convcli.errors import UsageError
 from convcli.io.atomic import check_target
 from convcli.io.images import DEFAULT_MAX_PIXELS, ImageData, read_image, write_image
+from convcli.methods import select_method
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def filter_array(data: ImageData, opts: FilterOptions) -> tuple[np.ndarray, np.n
     channels = 1 if y.ndim == 2 else y.shape[2]
     facts = {
         "kernel_shape": list(kernel.shape),
+        "method": select_method(kernel, mode=opts.mode, method=opts.method, dtype=np.dtype(opts.dtype)),
         "multiply_adds": int(y.shape[0] * y.shape[1] * channels * kernel.size),
     }
     return y, alpha, facts
@@ -98,6 +100,5 @@ def filter_file(job, opts: FilterOptions) -> dict:
         "boundary": opts.boundary,
         "stride": list(opts.stride),
         "dilation": list(opts.dilation),
-        "method": "direct",
         "seconds": {"read": round(t1 - t0, 6), "filter": round(t2 - t1, 6), "write": round(t3 - t2, 6)},
     }

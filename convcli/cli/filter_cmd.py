@@ -37,8 +37,9 @@ def filter_command(
     boundary: opt.Boundary = "reflect",
     stride: opt.Stride = "1",
     dilation: opt.Dilation = "1",
-    method: Annotated[Literal["auto", "direct"], typer.Option(
-        "--method", help="Algorithm (all give the same result).")] = "auto",
+    method: Annotated[Literal["auto", "direct", "separable", "fft"], typer.Option(
+        "--method", help="Algorithm (all give the same result to rounding; auto picks by kernel size "
+        "and rank; --report shows the choice).")] = "auto",
     output_range: opt.OutputRange = "clip",
     depth: opt.Depth = "8",
     nan: opt.Nan = "error",
