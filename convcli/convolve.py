@@ -130,7 +130,7 @@ def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int, method: str =
         out = fft_correlate(rows, c.reshape(1, -1), (Axis(rows.shape[0], 1), ax), BOUNDARIES[code])
     else:
         out = np.empty((rows.shape[0], ax.length), dtype=c.dtype)
-        _direct2d(rows, c.reshape(1, -1), out, (0, ax.offset), (1, ax.stride), (1, ax.dilation), code)
+        _direct_plane(rows, c.reshape(1, -1), out, (Axis(rows.shape[0], 1), ax), code)
     return out[0] if x.ndim == 1 else np.ascontiguousarray(out.T)
 
 
@@ -161,24 +161,33 @@ def _plane2d(x, c, out, axes, code, chosen) -> None:
 
         out[...] = fft_correlate(x, c, axes, BOUNDARIES[code])
         return
-    x = np.ascontiguousarray(x)
-    offsets = (ay.offset, ax.offset)
-    strides = (ay.stride, ax.stride)
-    dilations = (ay.dilation, ax.dilation)
     if chosen.method == "direct":
-        _direct2d(x, c, out, offsets, strides, dilations, code)
+        _direct_plane(x, c, out, axes, code)
         return
+    x = np.ascontiguousarray(x)
     # separable: rows then columns for each rank-1 term; the temporary keeps every input row
     tmp = np.empty((x.shape[0], ax.length), dtype=c.dtype)
     term = None
     for i, (col, row) in enumerate(zip(chosen.cols, chosen.rows, strict=True)):
-        _direct2d(x, row.reshape(1, -1), tmp, (0, ax.offset), (1, ax.stride), (1, ax.dilation), code)
+        _direct_plane(x, row.reshape(1, -1), tmp, (Axis(x.shape[0], 1), ax), code)
         dst = out if i == 0 else term
         if dst is None:
             dst = term = np.empty_like(out)
-        _direct2d(tmp, col.reshape(-1, 1), dst, (ay.offset, 0), (ay.stride, 1), (ay.dilation, 1), code)
+        _direct_plane(tmp, col.reshape(-1, 1), dst, (ay, Axis(ax.length, 1)), code)
         if i > 0:
             out += dst
+
+
+def _direct_plane(x, c, out, axes, code) -> None:
+    """The direct method on one plane: NumPy for small problems (no JIT start-up), else Numba."""
+    from convcli import smalldirect
+
+    if smalldirect.is_small(out.shape, c.shape):
+        smalldirect.correlate2d(x, c, out, axes, BOUNDARIES[code])
+        return
+    ay, ax = axes
+    _direct2d(np.ascontiguousarray(x), c, out, (ay.offset, ax.offset), (ay.stride, ax.stride),
+              (ay.dilation, ax.dilation), code)
 
 
 def _direct2d(x, c, out, offsets, strides, dilations, code) -> None:

@@ -7,10 +7,12 @@
   ``rank_tolerance``), plus two passes and a temporary per term;
 - FFT: about constant per sample; it is chosen when the direct cost is above ``FFT_MIN_TAPS``.
 
-``FFT_MIN_TAPS`` was measured with ``python -m benchmarks.bench_methods`` (float32 2048x2048,
-random dense kernels, reflect boundary, medians of interleaved runs) on the project's 2-core
-AMD EPYC (AVX-512) machine: direct was faster up to 15x15 (225 taps) and FFT from 21x21 (441 taps)
-on (direct/FFT time 0.45 at 15x15, 1.2 at 21x21, 2.3 at 31x31), so the crossover is put at 300 taps.
+The constants were measured with ``python -m benchmarks.bench_methods`` (float32 2048x2048,
+random dense kernels, reflect boundary, medians of interleaved runs) on the project's 2-core AMD
+EPYC (AVX-512) machine, 2026-11-27, busy: FFT/direct time 2.28 at 15x15, 1.29 at 21x21, 0.70 at
+25x25, 0.44 at 31x31, so FFT starts at 500 taps (~23x23); separable (rank-1)/direct time 1.18 at
+7x7 and 9x9, 0.76 at 11x11, 0.37 at 13x13, i.e. a rank-1 term costs about as much as 100 direct
+taps beyond its ``kh + kw``.
 Every method gives the same result as ``direct`` to floating-point rounding.
 """
 
@@ -22,9 +24,9 @@ import numpy as np
 
 METHODS = ("auto", "direct", "separable", "fft")
 
-FFT_MIN_TAPS = 300  # direct below, FFT from here (see the module doc)
+FFT_MIN_TAPS = 500  # direct below, FFT from here (see the module doc)
 PASS_COST = 6  # fixed cost of one pass over the output, in taps
-SEPARABLE_TERM_COST = 2 * PASS_COST + 4  # two passes and a temporary per rank-1 term
+SEPARABLE_TERM_COST = 100  # two passes over the whole image and a temporary, per rank-1 term
 
 
 @dataclass(frozen=True)
