@@ -157,9 +157,9 @@ def _plane2d(x, c, out, axes, code, chosen) -> None:
     """One 2-D plane by the chosen method (``chosen`` is a :class:`convcli.methods.Plan`)."""
     ay, ax = axes
     if chosen.method == "fft":
-        from convcli.fftconv import fft_correlate
+        from convcli.fftsplit import fft_correlate_split
 
-        out[...] = fft_correlate(x, c, axes, BOUNDARIES[code])
+        out[...] = fft_correlate_split(x, c, axes, BOUNDARIES[code])
         return
     if chosen.method == "direct":
         _direct_plane(x, c, out, axes, code)
