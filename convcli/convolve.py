@@ -164,18 +164,40 @@ def _plane2d(x, c, out, axes, code, chosen) -> None:
     if chosen.method == "direct":
         _direct_plane(x, c, out, axes, code)
         return
-    x = np.ascontiguousarray(x)
-    # separable: rows then columns for each rank-1 term; the temporary keeps every input row
-    tmp = np.empty((x.shape[0], ax.length), dtype=c.dtype)
+    # separable: rows then columns for each rank-1 term
     term = None
     for i, (col, row) in enumerate(zip(chosen.cols, chosen.rows, strict=True)):
-        _direct_plane(x, row.reshape(1, -1), tmp, (Axis(x.shape[0], 1), ax), code)
-        dst = out if i == 0 else term
-        if dst is None:
-            dst = term = np.empty_like(out)
-        _direct_plane(tmp, col.reshape(-1, 1), dst, (ay, Axis(ax.length, 1)), code)
+        dst = out
+        if i > 0:
+            if term is None:
+                term = np.empty_like(out)
+            dst = term
+        _separable_plane(x, col, row, dst, axes, code)
         if i > 0:
             out += dst
+
+
+def _separable_plane(x, col, row, out, axes, code) -> None:
+    """One rank-1 term: NumPy for small problems, else the fused Numba kernel."""
+    from convcli import smalldirect
+
+    ay, ax = axes
+    if smalldirect.is_small(out.shape, (col.size + row.size, 1)):
+        tmp = np.empty((x.shape[0], ax.length), dtype=out.dtype)
+        _direct_plane(x, row.reshape(1, -1), tmp, (Axis(x.shape[0], 1), ax), code)
+        _direct_plane(tmp, col.reshape(-1, 1), out, (ay, Axis(ax.length, 1)), code)
+        return
+    from convcli.kernels.separable import correlate_separable
+    from convcli.threads import block_count
+
+    blocks = block_count(out.shape[0])
+    # strips long against the kernel's height, so few input rows are filtered twice
+    halo = (col.size - 1) * ay.dilation
+    strip = max(1, min(-(-out.shape[0] // blocks), max(32, 4 * halo // ay.stride)))
+    buf = np.empty((blocks, (strip - 1) * ay.stride + (col.size - 1) * ay.dilation + 1, out.shape[1]),
+                   dtype=out.dtype)
+    correlate_separable(np.ascontiguousarray(x), col.reshape(-1, 1), row.reshape(1, -1), out, buf,
+                        ay.offset, ax.offset, ay.stride, ax.stride, ay.dilation, ax.dilation, code, blocks, strip)
 
 
 def _direct_plane(x, c, out, axes, code) -> None:

@@ -76,3 +76,15 @@ def test_numba_methods_agree_on_larger_images(numba_only, rng):
         for method in ("direct", "separable", "fft", "auto"):
             np.testing.assert_allclose(convolve(x, k, method=method, boundary="nearest"), want,
                                        rtol=1e-5, atol=1e-4 * np.abs(k).sum())
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("padding", ["same", "valid", "full"])
+def test_numba_separable_kernel_matches_naive(numba_only, rng, boundary, padding):
+    x = rng.standard_normal((41, 37))
+    for kshape in [(3, 3), (4, 7), (9, 2)]:
+        k = np.outer(rng.standard_normal(kshape[0]), rng.standard_normal(kshape[1]))
+        for stride, dilation in [((1, 1), (1, 1)), ((2, 3), (1, 2)), ((3, 1), (2, 1))]:
+            opts = dict(padding=padding, boundary=boundary, stride=stride, dilation=dilation)
+            got = convolve(x, k, dtype=np.float64, method="separable", **opts)
+            np.testing.assert_allclose(got, naive_convolve(x, k, **opts), atol=1e-10)

@@ -4,9 +4,10 @@
 extended by the boundary rule. Rows outside the image are mapped (free; with the zero boundary
 they read a row of zeros, so that the summation grouping never depends on where a row falls).
 Columns are split into an interior range, where every tap is inside the image, and border
-columns done with mapped indices. The interior is computed in blocks of up to 3 kernel rows x 3
+columns done with mapped indices. The interior is computed in blocks of up to 3 kernel rows x 5
 taps per pass over unit-stride views of the rows (``direct_passes.py``; the first pass stores, the
-others add), so each output row is loaded and stored ``ceil(kh/3)*ceil(kw/3)`` times; wide images
+others add; ``group`` splits a length into near-equal groups), so each output row is loaded and
+stored ``ceil(kh/3)*ceil(kw/5)`` times; wide images
 are cut into column tiles so that the rows being combined stay in cache. Work is split into blocks
 of output rows (or, for a single row, column chunks); each output sample is computed by one
 thread in a fixed order, so the result does not depend on the number of threads.
@@ -19,6 +20,15 @@ from convcli.kernels.boundary import map_index
 from convcli.kernels.direct_passes import block_unit
 
 TILE = 2048  # interior output columns per tile
+ROWS = 3  # kernel rows per block
+TAPS = 5  # taps per block
+
+
+@njit(cache=True)
+def group(k, most, g):
+    """Size of group ``g`` when ``k`` items are cut into ``ceil(k/most)`` near-equal groups."""
+    n = (k + most - 1) // most
+    return k // n + (1 if g < k % n else 0)
 
 
 @njit(cache=True)
@@ -64,8 +74,9 @@ def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
     height = x.shape[0]
     kh, kw = c.shape
     first = True
-    for a in range(0, kh, 3):
-        nr = min(3, kh - a)
+    a = 0
+    for ga in range((kh + ROWS - 1) // ROWS):
+        nr = group(kh, ROWS, ga)
         i0 = map_index(oy + r * sy + a * dy, height, boundary)
         row0 = x[i0] if i0 >= 0 else zero
         row1 = row0
@@ -76,13 +87,16 @@ def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
         if nr > 2:
             i2 = map_index(oy + r * sy + (a + 2) * dy, height, boundary)
             row2 = x[i2] if i2 >= 0 else zero
-        for t in range(0, kw, 3):
-            nt = min(3, kw - t)
+        t = 0
+        for gt in range((kw + TAPS - 1) // TAPS):
+            nt = group(kw, TAPS, gt)
             if sx == 1:
-                block_unit(o, row0, row1, row2, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
+                block_unit(o, row0, row1, row2, row0, row0, row0, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
             else:
                 _block_strided(o, row0, row1, row2, c, a, t, nr, nt, ox + q0 * sx + t * dx, sx, dx, n, first)
             first = False
+            t += nt
+        a += nr
 
 
 @njit(cache=True, parallel=True)
