@@ -32,6 +32,9 @@ __all__ = [
 # --- audio (issue 6) ---
 
 # --- performance: methods (issue 7) ---
+from convcli.methods import select_method
+
+__all__ += ["select_method"]
 
 # --- gradients, locally connected, tiled (issue 8) ---
 
