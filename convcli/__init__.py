@@ -51,6 +51,9 @@ from convcli.stft import istft, stft
 __all__ += ["griffin_lim", "istft", "load_audio", "mel_filterbank", "save_audio", "smooth", "stft"]
 
 # --- performance: methods (issue 7) ---
+from convcli.methods import select_method
+
+__all__ += ["select_method"]
 
 # --- gradients, locally connected, tiled (issue 8) ---
 from convcli.gradients import conv_grad_input, conv_grad_kernel, correlate_valid

@@ -19,7 +19,7 @@ from convcli.conventions import (
 )
 from convcli.errors import DataError, UsageError
 
-METHODS = ("auto", "direct")
+METHODS = ("auto", "direct", "separable", "fft")
 
 
 def convolve(
@@ -64,8 +64,11 @@ def convolve(
         Keep output samples ``0, s, 2s, ...`` on each axis (the skipped ones are never computed).
     dilation : int or sequence of int
         Spacing between kernel taps.
-    method : {'auto', 'direct'}
-        Algorithm; every method gives the same result to floating-point rounding.
+    method : {'auto', 'direct', 'separable', 'fft'}
+        Algorithm; every method gives the same result to floating-point rounding. ``separable``
+        runs a rank-``r`` kernel as ``r`` pairs of 1-D passes, ``fft`` multiplies spectra of the
+        boundary-extended input; ``auto`` picks by kernel size and rank
+        (:func:`convcli.methods.select_method` tells which).
     dtype : {None, numpy.float32, numpy.float64}
         Working and output precision; float32 by default.
     nan : {'error', 'zero', 'propagate'}
@@ -102,11 +105,6 @@ def convolve(
     dt = resolve_dtype(dtype)
     kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
     xa = as_float_array(x, "input", dt)
-    if kern.ndim == 3:  # volumes (D, H, W[, C]): convcli.volume
-        from convcli.volume import convolve3d
-
-        return convolve3d(xa, kern, mode=mode, padding=padding, boundary=boundary, stride=stride,
-                          dilation=dilation, method=method, dtype=dt, nan=nan)
     if kern.ndim == 2 and xa.ndim == 1 and 1 in kern.shape:
         kern = kern.ravel()
     if kern.ndim == 4 or groups != 1:
@@ -115,6 +113,11 @@ def convolve(
         check_groups(kern.shape, groups)
         return convolve_multichannel(check_finite(xa, "input", nan), kern, mode=mode, padding=padding,
                                      boundary=boundary, stride=stride, dilation=dilation, groups=groups, dtype=dt)
+    if kern.ndim == 3:  # volumes (D, H, W[, C]): convcli.volume
+        from convcli.volume import convolve3d
+
+        return convolve3d(xa, kern, mode=mode, padding=padding, boundary=boundary, stride=stride,
+                          dilation=dilation, method=method, dtype=dt, nan=nan)
     if kern.ndim not in (1, 2):
         raise UsageError(f"a {kern.ndim}-D kernel is not supported here (1-D or 2-D kernels)")
     spatial = kern.ndim
@@ -133,34 +136,101 @@ def convolve(
         raise DataError(f"kernel values overflow {dt}; use dtype=float64 (--double)")
     code = BOUNDARY_CODES[boundary]
     if spatial == 1:
-        return _convolve1d(xa, c, axes[0], code)
-    return _convolve2d(xa, c, axes, code)
+        return _convolve1d(xa, c, axes[0], code, method)
+    return _convolve2d(xa, c, axes, code, method)
 
 
-def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int) -> np.ndarray:
+def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int, method: str = "direct") -> np.ndarray:
     # each channel becomes a row of a 2-D problem whose vertical kernel size is 1
+    from convcli.methods import plan
+
     rows = np.ascontiguousarray(x.reshape(1, -1) if x.ndim == 1 else x.T)
-    out = np.empty((rows.shape[0], ax.length), dtype=c.dtype)
-    _direct2d(rows, c.reshape(1, -1), out, (0, ax.offset), (1, ax.stride), (1, ax.dilation), code)
+    if plan(c, method).method == "fft":
+        from convcli.fftconv import fft_correlate
+
+        out = fft_correlate(rows, c.reshape(1, -1), (Axis(rows.shape[0], 1), ax), BOUNDARIES[code])
+    else:
+        out = np.empty((rows.shape[0], ax.length), dtype=c.dtype)
+        _direct_plane(rows, c.reshape(1, -1), out, (Axis(rows.shape[0], 1), ax), code)
     return out[0] if x.ndim == 1 else np.ascontiguousarray(out.T)
 
 
-def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int) -> np.ndarray:
+def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int,
+                method: str = "direct") -> np.ndarray:
+    from convcli.methods import plan
+
+    chosen = plan(c, method)
     ay, ax = axes
-    offsets = (ay.offset, ax.offset)
-    strides = (ay.stride, ax.stride)
-    dilations = (ay.dilation, ax.dilation)
     if x.ndim == 2:
         out = np.empty((ay.length, ax.length), dtype=c.dtype)
-        _direct2d(np.ascontiguousarray(x), c, out, offsets, strides, dilations, code)
+        _plane2d(x, c, out, axes, code, chosen)
         return out
     channels = x.shape[2]
     out = np.empty((ay.length, ax.length, channels), dtype=c.dtype)
     plane = np.empty((ay.length, ax.length), dtype=c.dtype)
     for ch in range(channels):
-        _direct2d(np.ascontiguousarray(x[:, :, ch]), c, plane, offsets, strides, dilations, code)
+        _plane2d(x[:, :, ch], c, plane, axes, code, chosen)
         out[:, :, ch] = plane
     return out
+
+
+def _plane2d(x, c, out, axes, code, chosen) -> None:
+    """One 2-D plane by the chosen method (``chosen`` is a :class:`convcli.methods.Plan`)."""
+    ay, ax = axes
+    if chosen.method == "fft":
+        from convcli.fftsplit import fft_correlate_split
+
+        out[...] = fft_correlate_split(x, c, axes, BOUNDARIES[code])
+        return
+    if chosen.method == "direct":
+        _direct_plane(x, c, out, axes, code)
+        return
+    # separable: rows then columns for each rank-1 term
+    term = None
+    for i, (col, row) in enumerate(zip(chosen.cols, chosen.rows, strict=True)):
+        dst = out
+        if i > 0:
+            if term is None:
+                term = np.empty_like(out)
+            dst = term
+        _separable_plane(x, col, row, dst, axes, code)
+        if i > 0:
+            out += dst
+
+
+def _separable_plane(x, col, row, out, axes, code) -> None:
+    """One rank-1 term: NumPy for small problems, else the fused Numba kernel."""
+    from convcli import smalldirect
+
+    ay, ax = axes
+    if smalldirect.is_small(out.shape, (col.size + row.size, 1)):
+        tmp = np.empty((x.shape[0], ax.length), dtype=out.dtype)
+        _direct_plane(x, row.reshape(1, -1), tmp, (Axis(x.shape[0], 1), ax), code)
+        _direct_plane(tmp, col.reshape(-1, 1), out, (ay, Axis(ax.length, 1)), code)
+        return
+    from convcli.kernels.separable import correlate_separable
+    from convcli.threads import block_count
+
+    blocks = block_count(out.shape[0])
+    # strips long against the kernel's height, so few input rows are filtered twice
+    halo = (col.size - 1) * ay.dilation
+    strip = max(1, min(-(-out.shape[0] // blocks), max(32, 4 * halo // ay.stride)))
+    buf = np.empty((blocks, (strip - 1) * ay.stride + (col.size - 1) * ay.dilation + 1, out.shape[1]),
+                   dtype=out.dtype)
+    correlate_separable(np.ascontiguousarray(x), col.reshape(-1, 1), row.reshape(1, -1), out, buf,
+                        ay.offset, ax.offset, ay.stride, ax.stride, ay.dilation, ax.dilation, code, blocks, strip)
+
+
+def _direct_plane(x, c, out, axes, code) -> None:
+    """The direct method on one plane: NumPy for small problems (no JIT start-up), else Numba."""
+    from convcli import smalldirect
+
+    if smalldirect.is_small(out.shape, c.shape):
+        smalldirect.correlate2d(x, c, out, axes, BOUNDARIES[code])
+        return
+    ay, ax = axes
+    _direct2d(np.ascontiguousarray(x), c, out, (ay.offset, ax.offset), (ay.stride, ax.stride),
+              (ay.dilation, ax.dilation), code)
 
 
 def _direct2d(x, c, out, offsets, strides, dilations, code) -> None:

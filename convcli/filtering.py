@@ -13,6 +13,7 @@ from convcli.errors import UsageError
 from convcli.io.atomic import check_target
 from convcli.io.channels import WriteOptions, write_result
 from convcli.io.images import DEFAULT_MAX_PIXELS, ImageData, read_image
+from convcli.methods import select_method
 from convcli.opcount import direct_vs_dense
 
 
@@ -83,6 +84,8 @@ def filter_array(data: ImageData, opts: FilterOptions) -> tuple[np.ndarray, np.n
     channels = 1 if y.ndim == 2 else y.shape[2]
     facts = {
         "kernel_shape": list(kernel.shape),
+        "method": "direct" if kernel.ndim == 4 else select_method(kernel, mode=opts.mode, method=opts.method,
+                                                                   dtype=np.dtype(opts.dtype)),
         "multiply_adds": int(y.shape[0] * y.shape[1] * (kernel.size if kernel.ndim == 4 else channels * kernel.size)),
     }
     return y, alpha, facts
@@ -127,7 +130,6 @@ def filter_file(job, opts: FilterOptions) -> dict:
         "boundary": opts.boundary,
         "stride": list(opts.stride),
         "dilation": list(opts.dilation),
-        "method": "direct",
         "seconds": {"read": round(t1 - t0, 6), "filter": round(t2 - t1, 6), "write": round(t3 - t2, 6)},
     }
 

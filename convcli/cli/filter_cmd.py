@@ -47,8 +47,9 @@ def filter_command(
     dilation: opt.Dilation = "1",
     groups: Annotated[int, typer.Option(
         "--groups", min=1, help="With a 4-D .npy kernel K[out, in/G, kh, kw]: G groups of channels.")] = 1,
-    method: Annotated[Literal["auto", "direct"], typer.Option(
-        "--method", help="Algorithm (all give the same result).")] = "auto",
+    method: Annotated[Literal["auto", "direct", "separable", "fft"], typer.Option(
+        "--method", help="Algorithm (all give the same result to rounding; auto picks by kernel size "
+        "and rank; --report shows the choice).")] = "auto",
     output_range: opt.OutputRange = "clip",
     depth: opt.Depth = "8",
     nan: opt.Nan = "error",

@@ -1,106 +1,102 @@
 """Direct strided, dilated 2-D correlation with boundary handling by index mapping.
 
 ``out[r, q] = sum_{a,t} X[oy + r*sy + a*dy, ox + q*sx + t*dx] * c[a, t]`` where ``X`` is ``x``
-extended by the boundary rule. Rows outside the image are mapped (free); columns are split into an
-interior range, done as whole-row slices (several taps per pass, which vectorises), and border
-columns done with mapped indices. Work is split into tiles of output rows (or, for a single row,
-column chunks); each output sample is computed by one thread in a fixed order, so the result does
-not depend on the number of threads.
+extended by the boundary rule. Rows outside the image are mapped (free; with the zero boundary
+they read a row of zeros, so that the summation grouping never depends on where a row falls).
+Columns are split into an interior range, where every tap is inside the image, and border
+columns done with mapped indices. The interior is computed in blocks of up to 3 kernel rows x 5
+taps per pass over unit-stride views of the rows (``direct_passes.py``; the first pass stores, the
+others add; ``group`` splits a length into near-equal groups), so each output row is loaded and
+stored ``ceil(kh/3)*ceil(kw/5)`` times; wide images
+are cut into column tiles so that the rows being combined stay in cache. Work is split into blocks
+of output rows (or, for a single row, column chunks); each output sample is computed by one
+thread in a fixed order, so the result does not depend on the number of threads.
 """
 
+import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
+from convcli.kernels.direct_passes import block_unit
+
+TILE = 2048  # interior output columns per tile
+ROWS = 3  # kernel rows per block
+TAPS = 5  # taps per block
 
 
 @njit(cache=True)
-def _row_pass(orow, xrow, c, a, q0, q1, ox, sx, dx):
-    """Add kernel row ``a`` applied to ``xrow`` into ``orow[q0:q1]`` (all taps in range)."""
-    if sx == 1:
-        _row_pass_unit(orow, xrow, c, a, q0, q1, ox, dx)
-    else:
-        _row_pass_strided(orow, xrow, c, a, q0, q1, ox, sx, dx)
+def group(k, most, g):
+    """Size of group ``g`` when ``k`` items are cut into ``ceil(k/most)`` near-equal groups."""
+    n = (k + most - 1) // most
+    return k // n + (1 if g < k % n else 0)
 
 
 @njit(cache=True)
-def _row_pass_unit(orow, xrow, c, a, q0, q1, ox, dx):
-    # Loops run over unit-stride views from index 0: Numba then drops its negative-index
-    # wraparound check and the views stay C-contiguous, so LLVM vectorises (measured ~5x).
-    kw = c.shape[1]
-    n = q1 - q0
-    o = orow[q0:q1]
-    t = 0
-    while t + 3 <= kw:
-        w0 = c[a, t]
-        w1 = c[a, t + 1]
-        w2 = c[a, t + 2]
-        b0 = ox + q0 + t * dx
-        x0 = xrow[b0 : b0 + n]
-        x1 = xrow[b0 + dx : b0 + dx + n]
-        x2 = xrow[b0 + 2 * dx : b0 + 2 * dx + n]
-        for j in range(n):
-            o[j] += w0 * x0[j] + w1 * x1[j] + w2 * x2[j]
-        t += 3
-    if kw - t == 2:
-        w0 = c[a, t]
-        w1 = c[a, t + 1]
-        b0 = ox + q0 + t * dx
-        x0 = xrow[b0 : b0 + n]
-        x1 = xrow[b0 + dx : b0 + dx + n]
-        for j in range(n):
-            o[j] += w0 * x0[j] + w1 * x1[j]
-    elif kw - t == 1:
-        w0 = c[a, t]
-        b0 = ox + q0 + t * dx
-        x0 = xrow[b0 : b0 + n]
-        for j in range(n):
-            o[j] += w0 * x0[j]
+def _block_strided(o, r0, r1, r2, c, a, t, nr, nt, b, sx, dx, n, assign):
+    # the same products summed in the same order as block_unit's loops, so that a strided output
+    # is bit-for-bit the unit-stride output subsampled
+    for j in range(n):
+        p = b + j * sx
+        s = c[a, t] * r0[p]
+        for k in range(1, nt):
+            s += c[a, t + k] * r0[p + k * dx]
+        if nr > 1:
+            for k in range(nt):
+                s += c[a + 1, t + k] * r1[p + k * dx]
+        if nr > 2:
+            for k in range(nt):
+                s += c[a + 2, t + k] * r2[p + k * dx]
+        if assign:
+            o[j] = s
+        else:
+            o[j] += s
 
 
 @njit(cache=True)
-def _row_pass_strided(orow, xrow, c, a, q0, q1, ox, sx, dx):
-    # the same taps in the same groups and order as _row_pass_unit, so that a strided output is
-    # bit-for-bit the unit-stride output subsampled
-    kw = c.shape[1]
-    n = q1 - q0
-    o = orow[q0:q1]
-    t = 0
-    while t + 3 <= kw:
-        w0 = c[a, t]
-        w1 = c[a, t + 1]
-        w2 = c[a, t + 2]
-        b0 = ox + q0 * sx + t * dx
-        b1 = b0 + dx
-        b2 = b1 + dx
-        for j in range(n):
-            p = j * sx
-            o[j] += w0 * xrow[b0 + p] + w1 * xrow[b1 + p] + w2 * xrow[b2 + p]
-        t += 3
-    if kw - t == 2:
-        w0 = c[a, t]
-        w1 = c[a, t + 1]
-        b0 = ox + q0 * sx + t * dx
-        b1 = b0 + dx
-        for j in range(n):
-            p = j * sx
-            o[j] += w0 * xrow[b0 + p] + w1 * xrow[b1 + p]
-    elif kw - t == 1:
-        w0 = c[a, t]
-        b0 = ox + q0 * sx + t * dx
-        for j in range(n):
-            o[j] += w0 * xrow[b0 + j * sx]
-
-
-@njit(cache=True)
-def _border_pass(orow, xrow, c, a, q0, q1, ox, sx, dx, width, boundary):
-    kw = c.shape[1]
+def _border(orow, x, c, r, q0, q1, oy, ox, sy, sx, dy, dx, boundary):
+    height, width = x.shape
+    kh, kw = c.shape
     for q in range(q0, q1):
         acc = 0.0
-        for t in range(kw):
-            ix = map_index(ox + q * sx + t * dx, width, boundary)
-            if ix >= 0:
-                acc += c[a, t] * xrow[ix]
-        orow[q] += acc
+        for a in range(kh):
+            iy = map_index(oy + r * sy + a * dy, height, boundary)
+            if iy < 0:
+                continue
+            for t in range(kw):
+                ix = map_index(ox + q * sx + t * dx, width, boundary)
+                if ix >= 0:
+                    acc += c[a, t] * x[iy, ix]
+        orow[q] = acc
+
+
+@njit(cache=True)
+def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
+    height = x.shape[0]
+    kh, kw = c.shape
+    first = True
+    a = 0
+    for ga in range((kh + ROWS - 1) // ROWS):
+        nr = group(kh, ROWS, ga)
+        i0 = map_index(oy + r * sy + a * dy, height, boundary)
+        row0 = x[i0] if i0 >= 0 else zero
+        row1 = row0
+        row2 = row0
+        if nr > 1:
+            i1 = map_index(oy + r * sy + (a + 1) * dy, height, boundary)
+            row1 = x[i1] if i1 >= 0 else zero
+        if nr > 2:
+            i2 = map_index(oy + r * sy + (a + 2) * dy, height, boundary)
+            row2 = x[i2] if i2 >= 0 else zero
+        t = 0
+        for gt in range((kw + TAPS - 1) // TAPS):
+            nt = group(kw, TAPS, gt)
+            if sx == 1:
+                block_unit(o, row0, row1, row2, row0, row0, row0, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
+            else:
+                _block_strided(o, row0, row1, row2, c, a, t, nr, nt, ox + q0 * sx + t * dx, sx, dx, n, first)
+            first = False
+            t += nt
+        a += nr
 
 
 @njit(cache=True, parallel=True)
@@ -109,6 +105,7 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
     height, width = x.shape
     kh, kw = c.shape
     oh, ow = out.shape
+    zero = np.zeros(width, dtype=x.dtype)
     # interior output columns: every tap's column inside [0, width)
     q_lo = 0
     if ox < 0:
@@ -127,18 +124,13 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
         i0 = max(c0, q_lo)
         i1 = min(c1, q_hi + 1)
         for r in range(r0, r1):
-            orow = out[r]
-            for q in range(c0, c1):
-                orow[q] = 0
-            for a in range(kh):
-                iy = map_index(oy + r * sy + a * dy, height, boundary)
-                if iy < 0:
-                    continue
-                xrow = x[iy]
-                if i0 < i1:
-                    _row_pass(orow, xrow, c, a, i0, i1, ox, sx, dx)
-                    _border_pass(orow, xrow, c, a, c0, i0, ox, sx, dx, width, boundary)
-                    _border_pass(orow, xrow, c, a, i1, c1, ox, sx, dx, width, boundary)
-                else:
-                    _border_pass(orow, xrow, c, a, c0, c1, ox, sx, dx, width, boundary)
+            if i0 < i1:
+                _border(out[r], x, c, r, c0, i0, oy, ox, sy, sx, dy, dx, boundary)
+                _border(out[r], x, c, r, i1, c1, oy, ox, sy, sx, dy, dx, boundary)
+            else:
+                _border(out[r], x, c, r, c0, c1, oy, ox, sy, sx, dy, dx, boundary)
+        for q0 in range(i0, i1, TILE):
+            n = min(TILE, i1 - q0)
+            for r in range(r0, r1):
+                _interior(out[r, q0 : q0 + n], x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary)
     return out

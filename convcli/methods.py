@@ -1,0 +1,103 @@
+"""Choosing the convolution algorithm: direct, separable (sum of rank-1 passes) or FFT.
+
+``auto`` compares rough per-output-sample costs (in multiply-adds of the direct kernel):
+
+- direct: ``kh*kw`` taps, plus a fixed cost per pass over the output;
+- separable: ``r*(kh + kw)`` taps for a kernel of numerical rank ``r`` (singular values above
+  ``rank_tolerance``), plus two passes and a temporary per term;
+- FFT: about constant per sample; it is chosen when the direct cost is above ``FFT_MIN_TAPS``.
+
+The constants were measured with ``python -m benchmarks.bench_methods`` (float32 2048x2048,
+random dense kernels, reflect boundary, medians of interleaved runs) on the project's 2-core AMD
+EPYC (AVX-512) machine, 2026-11-27, busy: FFT/direct time 2.28 at 15x15, 1.29 at 21x21, 0.70 at
+25x25, 0.44 at 31x31, so FFT starts at 500 taps (~23x23); separable (rank-1)/direct time 1.18 at
+7x7 and 9x9, 0.76 at 11x11, 0.37 at 13x13, i.e. a rank-1 term costs about as much as 100 direct
+taps beyond its ``kh + kw``.
+Every method gives the same result as ``direct`` to floating-point rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+METHODS = ("auto", "direct", "separable", "fft")
+
+FFT_MIN_TAPS = 500  # direct below, FFT from here (see the module doc)
+PASS_COST = 6  # fixed cost of one pass over the output, in taps
+SEPARABLE_TERM_COST = 100  # two passes over the whole image and a temporary, per rank-1 term
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The chosen algorithm and, for ``separable``, the factors ``cols[i] (kh,)`` x ``rows[i] (kw,)``."""
+
+    method: str
+    cols: tuple = ()
+    rows: tuple = ()
+
+
+def rank_tolerance(dtype) -> float:
+    """Relative singular value below which a kernel term is dropped (a few units of rounding)."""
+    return 4 * float(np.finfo(np.dtype(dtype)).eps)
+
+
+def separable_factors(c: np.ndarray, dtype=np.float32) -> tuple[tuple, tuple]:
+    """Rank-``r`` factorisation of a 2-D kernel: ``c ~= sum_i outer(cols[i], rows[i])``."""
+    c64 = np.asarray(c, dtype=np.float64)
+    u, s, vt = np.linalg.svd(c64, full_matrices=False)
+    if s[0] == 0:
+        return (np.zeros(c.shape[0], dtype),), (np.zeros(c.shape[1], dtype),)
+    r = max(1, int(np.count_nonzero(s > rank_tolerance(dtype) * s[0])))
+    root = np.sqrt(s[:r])
+    cols = tuple(np.ascontiguousarray(u[:, i] * root[i], dtype=dtype) for i in range(r))
+    rows = tuple(np.ascontiguousarray(vt[i] * root[i], dtype=dtype) for i in range(r))
+    return cols, rows
+
+
+def plan(c: np.ndarray, method: str = "auto") -> Plan:
+    """Choose the algorithm for the 1-D or 2-D correlation kernel ``c`` (see the module doc)."""
+    taps = c.size
+    if c.ndim == 1 or 1 in c.shape:  # a 1-D kernel is already separable: direct is one pass
+        if method == "fft" or (method == "auto" and taps >= FFT_MIN_TAPS):
+            return Plan("fft")
+        return Plan("direct")
+    if method == "direct":
+        return Plan("direct")
+    if method == "fft":
+        return Plan("fft")
+    cols, rows = separable_factors(c, c.dtype)
+    if method == "separable":
+        return Plan("separable", cols, rows)
+    kh, kw = c.shape
+    direct = taps + PASS_COST * -(-kh // 3) * -(-kw // 3)
+    separable = len(cols) * (kh + kw + SEPARABLE_TERM_COST)
+    if separable < direct and separable < FFT_MIN_TAPS:
+        return Plan("separable", cols, rows)
+    if taps >= FFT_MIN_TAPS:
+        return Plan("fft")
+    return Plan("direct")
+
+
+def select_method(k, *, mode: str = "conv", method: str = "auto", dtype=None) -> str:
+    """The algorithm ``convolve(x, k, method=method, ...)`` uses: 'direct', 'separable' or 'fft'.
+
+    The choice depends only on the kernel (its size and numerical rank), not on the input.
+
+    Examples
+    --------
+    >>> from convcli.methods import select_method
+    >>> select_method([[1, 2, 1], [2, 4, 2], [1, 2, 1]])
+    'direct'
+    >>> select_method(np.ones((9, 9)))
+    'separable'
+    """
+    from convcli.arrays import as_float_array, check_finite, resolve_dtype
+    from convcli.conventions import MODES, check_choice
+
+    check_choice("mode", mode, MODES)
+    check_choice("method", method, METHODS)
+    kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
+    c = np.flip(kern) if mode == "conv" else kern
+    return plan(np.asarray(c, dtype=resolve_dtype(dtype)), method).method

@@ -1,0 +1,90 @@
+"""The Numba direct kernel and the NumPy one for small problems (convcli.smalldirect) both follow the
+contract: the rest of the suite mostly uses small arrays (the NumPy path), so here the Numba kernel
+is forced and both are checked against the naive reference and each other."""
+
+import numpy as np
+import pytest
+
+from convcli import convolve, smalldirect
+from tests.naive import naive_convolve
+
+BOUNDARIES = ["zero", "reflect", "mirror", "nearest", "wrap"]
+
+
+@pytest.fixture
+def numba_only(monkeypatch):
+    monkeypatch.setattr(smalldirect, "SMALL_WORK", -1)
+
+
+@pytest.mark.parametrize("kshape", [(3, 3), (4, 2), (1, 5), (5, 1), (7, 8), (1, 1), (10, 3)])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("padding", ["same", "valid", "full"])
+def test_numba_kernel_matches_naive(numba_only, rng, kshape, boundary, padding):
+    x = rng.standard_normal((15, 17))
+    k = rng.standard_normal(kshape)
+    for stride, dilation in [((1, 1), (1, 1)), ((2, 3), (1, 1)), ((1, 2), (2, 1)), ((3, 3), (2, 2))]:
+        opts = dict(padding=padding, boundary=boundary, stride=stride, dilation=dilation)
+        if padding == "valid" and any(d * (s - 1) + 1 > n for d, s, n in zip(dilation, kshape, x.shape, strict=True)):
+            continue
+        got = convolve(x, k, dtype=np.float64, method="direct", **opts)
+        np.testing.assert_allclose(got, naive_convolve(x, k, **opts), atol=1e-10)
+
+
+@pytest.mark.parametrize("kshape", [(3, 3), (5, 4), (7, 7), (2, 9)])
+def test_numba_strided_is_unit_stride_subsampled_bit_for_bit(numba_only, rng, kshape):
+    x = rng.standard_normal((60, 70)).astype(np.float32)
+    k = rng.standard_normal(kshape)
+    for boundary in ("reflect", "zero"):
+        full = convolve(x, k, boundary=boundary, method="direct")
+        for stride in ((3, 2), (2, 5), (1, 3)):
+            np.testing.assert_array_equal(convolve(x, k, stride=stride, boundary=boundary, method="direct"),
+                                          full[:: stride[0], :: stride[1]])
+
+
+def test_numba_result_does_not_depend_on_threads(numba_only, rng):
+    import numba
+
+    x = rng.random((300, 2500), dtype=np.float32)
+    sig = rng.random(100_000, dtype=np.float32)
+    k = rng.random((5, 7))
+    n = numba.get_num_threads()
+    try:
+        results = []
+        for threads in sorted({1, n}):
+            numba.set_num_threads(threads)
+            results.append((convolve(x, k, method="direct"), convolve(sig, k[0], method="direct")))
+    finally:
+        numba.set_num_threads(n)
+    for a, b in zip(results[0], results[-1], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_small_path_strided_is_subsampled_and_agrees_with_numba(rng, monkeypatch):
+    x = rng.standard_normal((40, 33)).astype(np.float32)
+    k = rng.standard_normal((5, 4))
+    assert smalldirect.is_small(x.shape, k.shape)
+    small = convolve(x, k, method="direct")
+    np.testing.assert_array_equal(convolve(x, k, stride=(3, 2), method="direct"), small[::3, ::2])
+    monkeypatch.setattr(smalldirect, "SMALL_WORK", -1)
+    np.testing.assert_allclose(convolve(x, k, method="direct"), small, rtol=1e-5, atol=1e-5)
+
+
+def test_numba_methods_agree_on_larger_images(numba_only, rng):
+    x = rng.random((130, 300), dtype=np.float32)
+    for k in (rng.random((6, 9)), np.outer(rng.random(11), rng.random(8)), rng.random((24, 24))):
+        want = convolve(x, k, method="direct", dtype=np.float64, boundary="nearest")
+        for method in ("direct", "separable", "fft", "auto"):
+            np.testing.assert_allclose(convolve(x, k, method=method, boundary="nearest"), want,
+                                       rtol=1e-5, atol=1e-4 * np.abs(k).sum())
+
+
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("padding", ["same", "valid", "full"])
+def test_numba_separable_kernel_matches_naive(numba_only, rng, boundary, padding):
+    x = rng.standard_normal((41, 37))
+    for kshape in [(3, 3), (4, 7), (9, 2)]:
+        k = np.outer(rng.standard_normal(kshape[0]), rng.standard_normal(kshape[1]))
+        for stride, dilation in [((1, 1), (1, 1)), ((2, 3), (1, 2)), ((3, 1), (2, 1))]:
+            opts = dict(padding=padding, boundary=boundary, stride=stride, dilation=dilation)
+            got = convolve(x, k, dtype=np.float64, method="separable", **opts)
+            np.testing.assert_allclose(got, naive_convolve(x, k, **opts), atol=1e-10)
