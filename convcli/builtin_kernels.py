@@ -124,8 +124,8 @@ for _name, _w in _SMOOTH.items():
 
 register(Builtin("laplacian", "4-neighbour Laplacian (3x3)",
                  lambda: np.array([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])))
-register(Builtin("diff", "two-tap difference [1, -1] (1 row, 2 columns): with --mode corr, pixel minus "
-                 "its right neighbour", lambda: np.array([[1.0, -1.0]])))
+register(Builtin("diff", "two-tap difference [1, -1] (1 row, 2 columns): with --mode corr --padding valid, "
+                 "pixel minus its right neighbour", lambda: np.array([[1.0, -1.0]])))
 register(Builtin("identity", "the delta kernel (output = input)", _identity,
                  (Param("size", int, 3, "kernel size (odd)", 1),)))
 register(Builtin("box", "normalised NxN mean", _box, (Param("size", int, 3, "side length", 1),)))

@@ -107,3 +107,11 @@ def test_random_specs_raise_only_convcli_errors(text):
     except ConvcliError:
         return
     assert isinstance(kernel, np.ndarray) and np.isfinite(kernel).all()
+
+
+def test_diff_with_valid_correlation_is_pixel_minus_right_neighbour():
+    from convcli import convolve
+
+    x = np.array([[1.0, 4.0, 9.0, 16.0]])
+    got = convolve(x, parse_kernel("diff"), mode="corr", padding="valid", dtype=np.float64)
+    np.testing.assert_array_equal(got, x[:, :-1] - x[:, 1:])
