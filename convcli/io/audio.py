@@ -11,13 +11,13 @@ from __future__ import annotations
 import io
 import os
 import re
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from convcli.errors import DataError, InputError, OutputError, UsageError
 from convcli.io.atomic import STDIO, atomic_open
+from convcli.io.source import input_source
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".aif", ".aiff", ".au", ".w64", ".caf")
 _FORMATS = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".oga": "OGG", ".aif": "AIFF", ".aiff": "AIFF",
@@ -143,20 +143,10 @@ def load_audio(path: str) -> tuple[np.ndarray, int]:
 
 
 def _source(path: str):
-    if path == STDIO:
-        data = sys.stdin.buffer.read()
-        if not data:
-            raise InputError("standard input is empty", "-")
-        return io.BytesIO(data), "-"
-    if os.path.isdir(path):
-        raise InputError("is a directory, not an audio file", path)
-    if not os.path.exists(path):
-        raise InputError("no such file", path)
-    if not os.access(path, os.R_OK):
-        raise InputError("permission denied", path)
-    if os.path.getsize(path) == 0:
+    src, name = input_source(path, "an audio file")
+    if name != STDIO and os.path.getsize(path) == 0:
         raise InputError("the file is empty", path)
-    return path, path
+    return src, name
 
 
 def audio_format(path: str, fmt: str | None = None) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 import zipfile
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from convcli.io.atomic import STDIO, atomic_open
 from convcli.io.npy_header import check_npy_header
 from convcli.io.png_read import SIGNATURE as PNG_SIGNATURE
 from convcli.io.png_read import decode_png16, scan_png
+from convcli.io.source import input_source
 
 DEFAULT_MAX_PIXELS = 178_956_970  # Pillow's MAX_IMAGE_PIXELS
 OUTPUT_RANGES = ("clip", "abs", "rescale", "offset")
@@ -65,21 +65,6 @@ class ImageData:
         return np.concatenate([px, self.alpha[:, :, None].astype(px.dtype)], axis=2)
 
 
-def _read_source(path: str) -> tuple[io.BytesIO | str, str]:
-    if path == STDIO:
-        data = sys.stdin.buffer.read()
-        if not data:
-            raise InputError("standard input is empty", "-")
-        return io.BytesIO(data), "-"
-    if os.path.isdir(path):
-        raise InputError("is a directory, not an image file", path)
-    if not os.path.exists(path):
-        raise InputError("no such file", path)
-    if not os.access(path, os.R_OK):
-        raise InputError("permission denied", path)
-    return path, path
-
-
 def _sniff(src) -> bytes:
     if isinstance(src, io.BytesIO):
         return src.getvalue()[:8]
@@ -109,7 +94,7 @@ def read_image(
     InputError
         Missing, unreadable, truncated, corrupt or too large files.
     """
-    src, name = _read_source(path)
+    src, name = input_source(path, "an image file")
     head = _sniff(src)
     if not head:
         raise InputError("the file is empty", name)
