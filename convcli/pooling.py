@@ -124,6 +124,8 @@ def pool(
     >>> pool(np.arange(16.0).reshape(4, 4), size=2)
     array([[ 5.,  7.],
            [13., 15.]], dtype=float32)
+    >>> pool(np.arange(8.0).reshape(2, 2, 2), size=2, volume=True)
+    array([[[7.]]], dtype=float32)
     """
     op = check_choice("op", op, POOL_OPS)
     padding = check_choice("padding", padding, POOL_PADDINGS)
