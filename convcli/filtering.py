@@ -136,8 +136,6 @@ def filter_file(job, opts: FilterOptions) -> dict:
 
 def _is_stack(path: str) -> bool:
     """Multi-page TIFF and animated GIF/APNG are stacks (volumes, issue 9)."""
-    if not path.lower().endswith((".tif", ".tiff", ".gif", ".png", ".apng")):
-        return False
-    from convcli.io.stacks import is_stack_file
+    from convcli.stack_filtering import is_stack_input
 
-    return is_stack_file(path)
+    return is_stack_input(path)

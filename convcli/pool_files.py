@@ -28,13 +28,22 @@ class PoolOptions:
     write: WriteOptions = field(default_factory=WriteOptions)
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     allow_truncated: bool = False
+    stack: bool = False  # volumes (issue 9): 3-D .npy = (D, H, W), a folder = slices; pooled per frame
+    volume: bool = False  # volumes (issue 9): as stack, and an int size pools across frames too (K x K x K)
 
 
 def pool_file(job, opts: PoolOptions) -> dict:
     """Read ``job.src``, pool it, write ``job.dst`` atomically; return a report (JSON-ready).
 
     Alpha is pooled with the same windows (max for ``max``, the mean otherwise) and never across channels.
+    Stacks (multi-page TIFF, animated GIF/APNG, ``stack``/``volume``, a 3-value size) go to
+    :func:`convcli.pool_stacks.pool_stack_file`.
     """
+    from convcli.pool_stacks import is_3d, pool_stack_file
+    from convcli.stack_filtering import is_stack_input
+
+    if opts.stack or is_3d(opts) or is_stack_input(job.src):  # volumes (issue 9)
+        return pool_stack_file(job, opts)
     if not opts.write.split_channels:
         check_target(job.dst, force=opts.write.force, inputs=(job.src,))
     t0 = time.perf_counter()

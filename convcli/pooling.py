@@ -62,21 +62,24 @@ def pool(
     padding: str = "valid",
     boundary: str = "ignore",
     across_channels: int | None = None,
+    volume: bool = False,
     dtype=None,
     nan: str = "error",
 ) -> np.ndarray:
-    """Pool a signal, an image or a channels-last multi-channel array.
+    """Pool a signal, an image, a volume or a channels-last multi-channel array.
 
     Parameters
     ----------
     x : array_like
-        ``(N,)`` or ``(N, C)`` signals, ``(H, W)`` or ``(H, W, C)`` images (channels last).
+        ``(N,)`` or ``(N, C)`` signals, ``(H, W)`` or ``(H, W, C)`` images (channels last), or with
+        ``volume`` (or a 3-value ``size``) ``(D, H, W)`` or ``(D, H, W, C)`` volumes and videos.
     op : {'max', 'avg', 'l2'}
         The reduction over each window: maximum, mean, or square root of the sum of squares.
     size : int or sequence of int, optional
         Window size. An int pools 1-D input along its one axis and 2-D/3-D input over rows and
-        columns; a 1-tuple ``(k,)`` pools the first axis of ``(N, C)`` signals. ``None``: no spatial
-        pooling (only ``across_channels``).
+        columns (with ``volume``, over depth, rows and columns); a 1-tuple ``(k,)`` pools the first
+        axis of ``(N, C)`` signals; a 3-tuple ``(kd, kh, kw)`` pools volumes (as ``volume=True``).
+        ``None``: no spatial pooling (only ``across_channels``).
     stride : int or sequence of int, optional
         Step between windows; defaults to ``size`` (non-overlapping windows).
     padding : {'valid', 'same'}
@@ -90,6 +93,12 @@ def pool(
     across_channels : int, optional
         Pool groups of this many consecutive channels (the last axis) into one, with the same
         ``op``; the number of channels must be a multiple of it. Done before spatial pooling.
+    volume : bool
+        3-D pooling over ``(D, H, W)`` of a ``(D, H, W)`` or ``(D, H, W, C)`` array: an int ``size``
+        or ``stride`` is the same along the three axes, or give 3 values (depth first). The box
+        is separable: each plane is pooled over rows and columns, then the planes along depth
+        (max of maxes, sums of sums; ``avg`` and ``l2`` equal the one-pass 3-D reduction to
+        rounding). ``size=(1, kh, kw)`` is exactly the 2-D pooling of every frame.
     dtype : {None, numpy.float32, numpy.float64}
         Working and output precision (float32 by default).
     nan : {'error', 'zero', 'propagate'}
@@ -115,6 +124,8 @@ def pool(
     >>> pool(np.arange(16.0).reshape(4, 4), size=2)
     array([[ 5.,  7.],
            [13., 15.]], dtype=float32)
+    >>> pool(np.arange(8.0).reshape(2, 2, 2), size=2, volume=True)
+    array([[[7.]]], dtype=float32)
     """
     op = check_choice("op", op, POOL_OPS)
     padding = check_choice("padding", padding, POOL_PADDINGS)
@@ -127,10 +138,16 @@ def pool(
         per_axis("size", size, _spatial_dims(size))
         if stride is not None:
             per_axis("stride", stride, _spatial_dims(stride))
+        volume = volume or _spatial_dims(size) == 3
+        if volume and not _is_int(size) and _spatial_dims(size) != 3:
+            raise UsageError(f"3-D pooling takes a size of 1 or 3 values (depth, rows, columns); got {size!r}")
     xa = as_float_array(x, "input", dt)
     spatial = 0
-    if size is not None:
+    if size is not None and volume:
+        spatial = 3
+    elif size is not None:
         spatial = _spatial_dims(size) if not _is_int(size) else (1 if xa.ndim == 1 else 2)
+    if size is not None:
         sizes = per_axis("size", size, spatial)
         strides = sizes if stride is None else per_axis("stride", stride, spatial)
         if xa.ndim not in (spatial, spatial + 1):
@@ -148,6 +165,8 @@ def pool(
         return xa
     axes = pool_axes(xa.shape[:spatial], sizes, strides, padding)
     bcode = _IGNORE if boundary == "ignore" else BOUNDARY_CODES[boundary]
+    if spatial == 3:
+        return _pool_volume(xa, axes, code, bcode)
     if spatial == 1:
         plane = xa[None] if xa.ndim == 1 else xa[None, :, :]
         ay = PoolAxis(1, 1, 1, "valid")
@@ -186,9 +205,9 @@ def _spatial_dims(size) -> int:
     try:
         n = len(size)
     except TypeError:
-        raise UsageError(f"size must be an integer or a sequence of 1 or 2 integers; got {size!r}") from None
-    if n not in (1, 2):
-        raise UsageError(f"size must have 1 or 2 values (1-D or 2-D pooling); got {n}")
+        raise UsageError(f"size must be an integer or a sequence of 1 to 3 integers; got {size!r}") from None
+    if n not in (1, 2, 3):
+        raise UsageError(f"size must have 1, 2 or 3 values (1-D, 2-D or 3-D pooling); got {n}")
     return n
 
 
@@ -228,3 +247,45 @@ def _pool_planes(x: np.ndarray, ay: PoolAxis, ax: PoolAxis, code: int, bcode: in
     out = np.empty((ay.length, ax.length, x.shape[2]), dtype=x.dtype)
     pool2d_channels_last(x, out, *args)
     return out
+
+
+def _pool_volume(x: np.ndarray, axes: tuple[PoolAxis, ...], code: int, bcode: int) -> np.ndarray:
+    """3-D pooling as two exact passes: every plane over rows and columns, then along depth.
+
+    A box window and a per-axis boundary rule are separable: the max of the planes' maxima is the
+    box maximum, the sum of their sums the box sum, and the ``ignore`` count is the product of the
+    per-axis counts (so the mean of the planes' means is the box mean). A pass whose window and
+    stride are 1 is skipped (``size=(1, kh, kw)`` is exactly the per-frame 2-D pooling).
+    """
+    from convcli.kernels import pool2d as k2
+    from convcli.kernels import pool3d as k3
+    from convcli.threads import block_count
+
+    az, ay, ax = axes
+    channels = x.shape[3] if x.ndim == 4 else 0
+    cur = np.ascontiguousarray(x[..., 0] if channels == 1 else x)
+    serial = cur.size < _SERIAL_BELOW
+    source = cur
+    if not (ay.size == ax.size == ay.stride == ax.stride == 1):
+        d = cur.shape[0]
+        out = np.empty((d, ay.length, ax.length) + cur.shape[3:], dtype=cur.dtype)
+        row_blocks = max(1, min(ay.length, -(-block_count(d * ay.length) // d)))
+        args = (ay.offset, ax.offset, ay.stride, ax.stride, ay.size, ax.size, code, bcode, row_blocks)
+        if cur.ndim == 3:
+            run = k3.pool_planes_serial if serial else k3.pool_planes
+            run(cur, out, *args, np.zeros(0, dtype=np.int64))
+        else:
+            run = k3.pool_planes_channels_last_serial if serial else k3.pool_planes_channels_last
+            run(cur, out, *args)
+        cur = out
+    if not (az.size == az.stride == 1):
+        # depth: the 2-D kernel on the (D, H'*W'*C) view with a kd x 1 window, rows = planes
+        flat = cur.reshape(cur.shape[0], -1)
+        out = np.empty((az.length, flat.shape[1]), dtype=cur.dtype)
+        run = k2.pool2d_serial if serial else k2.pool2d
+        run(flat, out, az.offset, 0, az.stride, 1, az.size, 1, code, bcode, block_count(az.length),
+            np.zeros(0, dtype=np.int64))
+        cur = out.reshape((az.length,) + cur.shape[1:])
+    if cur is source:  # a 1x1x1 window with stride 1: never hand back the caller's array
+        cur = cur.copy()
+    return cur[..., None] if channels == 1 else cur

@@ -69,10 +69,7 @@ def filter_stack(data: StackData, opts) -> tuple[np.ndarray, np.ndarray | None, 
     alpha = data.alpha
     if alpha is not None:
         alpha = run(alpha, kernel, nan="error", **common) if opts.alpha == "filter" else carry_alpha(alpha, axes)
-    durations = None
-    if data.durations is not None:
-        az = axes[0]
-        durations = [float(data.durations[i]) * az.stride for i in az.centers()]
+    durations = frame_durations(data.durations, axes[0].centers(), axes[0].stride)
     channels = 1 if y.ndim == 3 else y.shape[3]
     method = chosen_method(kernel, opts.method)
     taps = sum(kernel.shape) if method == "separable" else kernel.size
@@ -97,9 +94,8 @@ def filter_stack_file(job: Job, opts) -> dict:
     y, alpha, durations, facts = filter_stack(data, opts)
     t2 = time.perf_counter()
     full_scale = 1.0 if (opts.normalize and data.full_scale) else data.full_scale
-    written = write_stack(job.dst, y, alpha=alpha, alpha_scale=data.full_scale, depth=opts.depth,
-                          output_range=opts.output_range, full_scale=full_scale, fmt=opts.fmt,
-                          durations=durations, loop=data.info.get("loop", 0))
+    written = write_stack_like(job.dst, y, data, alpha=alpha, durations=durations, depth=opts.depth,
+                               output_range=opts.output_range, full_scale=full_scale, fmt=opts.fmt)
     t3 = time.perf_counter()
     return {
         "input": job.src,
@@ -119,6 +115,29 @@ def filter_stack_file(job: Job, opts) -> dict:
         "dilation": list(opts.dilation),
         "seconds": {"read": round(t1 - t0, 6), "filter": round(t2 - t1, 6), "write": round(t3 - t2, 6)},
     }
+
+
+def is_stack_input(path: str) -> bool:
+    """Multi-page TIFF and animated GIF/APNG are stacks whatever the flags (cheap: headers only)."""
+    if not path.lower().endswith((".tif", ".tiff", ".gif", ".png", ".apng")):
+        return False
+    from convcli.io.stacks import is_stack_file
+
+    return is_stack_file(path)
+
+
+def frame_durations(durations, centers, stride: int) -> list[float] | None:
+    """Output frame durations: the input frame's at each output's window centre, times the depth stride."""
+    if durations is None:
+        return None
+    return [float(durations[int(i)]) * stride for i in centers]
+
+
+def write_stack_like(dst: str, y: np.ndarray, data: StackData, *, alpha, durations, depth: str,
+                     output_range: str, full_scale, fmt: str | None) -> str:
+    """Write a command's result stack with the input's alpha scale and loop count; the format written."""
+    return write_stack(dst, y, alpha=alpha, alpha_scale=data.full_scale, depth=depth, output_range=output_range,
+                       full_scale=full_scale, fmt=fmt, durations=durations, loop=data.info.get("loop", 0))
 
 
 def plan_stack_jobs(inputs, *, output: str | None, out_dir: str | None, suffix: str = "",

@@ -339,3 +339,44 @@ def naive_multichannel(x, k, *, groups=1, **options):
         g = i // per_group
         outs.append(sum(naive_convolve(x[:, :, g * cpg + l], k[i, l], **options) for l in range(cpg)))  # noqa: E741
     return np.stack(outs, axis=-1)
+
+
+def naive_pool3d(x, *, op="max", size=2, stride=None, padding="valid", boundary="ignore"):
+    """3-D pooling of ``(D, H, W)`` (or each channel of ``(D, H, W, C)``) with explicit window loops.
+
+    The geometry of :func:`naive_pool` along each of the three axes; ``ignore`` drops samples
+    outside, other boundaries extend with :func:`extend`; one reduction over the whole 3-D window.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 4:
+        return np.stack([naive_pool3d(x[..., c], op=op, size=size, stride=stride, padding=padding,
+                                      boundary=boundary) for c in range(x.shape[3])], axis=-1)
+    ks = (size,) * 3 if np.isscalar(size) else tuple(size)
+    ss = ks if stride is None else ((stride,) * 3 if np.isscalar(stride) else tuple(stride))
+    starts = []
+    for n, k, s in zip(x.shape, ks, ss, strict=True):
+        if padding == "valid":
+            starts.append([i * s for i in range((n - k) // s + 1)])
+        else:
+            out = -(-n // s)
+            before = max((out - 1) * s + k - n, 0) // 2
+            starts.append([i * s - before for i in range(out)])
+    pad = max(ks) * 2
+    xp = extend(x, (pad,) * 3, (pad,) * 3, boundary if boundary != "ignore" else "zero")
+    inside = np.pad(np.ones_like(x), pad) > 0
+    res = np.zeros(tuple(len(s) for s in starts))
+    for i, d0 in enumerate(starts[0]):
+        for j, r0 in enumerate(starts[1]):
+            for m, c0 in enumerate(starts[2]):
+                sl = (slice(d0 + pad, d0 + pad + ks[0]), slice(r0 + pad, r0 + pad + ks[1]),
+                      slice(c0 + pad, c0 + pad + ks[2]))
+                win = xp[sl]
+                if boundary == "ignore":
+                    win = win[inside[sl]]
+                if op == "max":
+                    res[i, j, m] = win.max()
+                elif op == "avg":
+                    res[i, j, m] = win.mean()
+                else:
+                    res[i, j, m] = np.sqrt(np.sum(win * win))
+    return res

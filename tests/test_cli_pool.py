@@ -61,12 +61,14 @@ def test_pool_rgba_alpha_is_pooled_alongside(tmp_path, rng):
 
 
 def test_pool_usage_errors_exit_2_and_missing_files_exit_1(tmp_path):
-    for args in (["--size", "0"], ["--size", "2,2,2"], ["--op", "median"], ["--stride", "x"],
+    for args in (["--size", "0"], ["--size", "2,2,2,2"], ["--op", "median"], ["--stride", "x"],
                  ["--across-channels", "0"]):
         res = run("pool", CAMERA, *args, "-o", str(tmp_path / "o.png"))
         assert res.exit_code == 2, (args, res.output)
     res = run("pool", str(tmp_path / "missing.png"), "-o", str(tmp_path / "o.png"))
     assert res.exit_code == 1 and "no such file" in res.stderr
+    res = run("pool", CAMERA, "--size", "2,2,2", "-o", str(tmp_path / "o.png"))  # 3-D (issue 9): one frame
+    assert res.exit_code == 1 and "larger than" in res.stderr
     res = run("pool", CAMERA, "--across-channels", "2", "-o", str(tmp_path / "o.png"))
     assert res.exit_code == 1 and "channels" in res.stderr
     assert not (tmp_path / "o.png").exists()

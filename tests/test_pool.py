@@ -153,6 +153,8 @@ def test_errors():
     with pytest.raises(UsageError):
         pool(x)
     with pytest.raises(UsageError):
+        pool(x, size=(2, 2, 2, 2))
+    with pytest.raises(DataError):  # 3 values are 3-D pooling (issue 9): a 2-D input does not fit
         pool(x, size=(2, 2, 2))
     with pytest.raises(DataError):
         pool(x, size=5)

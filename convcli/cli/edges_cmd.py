@@ -23,6 +23,12 @@ Examples:
   convcli edges samples/astronaut.png --color -o hue.png
 
   convcli edges 'samples/*.png' --op diff --gray --out-dir edges
+
+  convcli edges clip.gif --gray -o clip_edges.gif          (each frame; durations kept)
+
+  convcli edges ct.tif --op scharr --depth 16 -o ct_edges.tif
+
+  convcli edges volume.npy --volume --output x --depth float -o gx.npy
 """
 
 MAPS = ("magnitude", "x", "y", "direction")
@@ -65,8 +71,13 @@ def edges_command(
     fail_fast: opt.FailFast = False,
     max_pixels: opt.MaxPixels = 178_956_970,
     allow_truncated: opt.AllowTruncated = False,
+    volume: Annotated[bool, typer.Option(
+        "--volume", "--stack", help="Each input is a stack: a 3-D .npy is (D, H, W) rather than (H, W, C), a "
+        "folder is one stack of numbered slices. Multi-page TIFF and animated GIF/APNG are stacks anyway; "
+        "each frame gets the 2-D edge map.")] = False,
 ) -> None:
-    """Edge maps: gradient magnitude, x/y derivatives, direction, hue-coded direction, Laplacian."""
+    """Edge maps: gradient magnitude, x/y derivatives, direction, hue-coded direction, Laplacian; of every
+    frame of stacks (multi-page TIFF, animated GIF/APNG, .npy volumes, folders of slices)."""
     from convcli.batch import plan_jobs, prepare_out_dir, run_jobs
     from convcli.edges_files import EdgeOptions, edges_file
     from convcli.errors import UsageError
@@ -93,8 +104,11 @@ def edges_command(
     options = EdgeOptions(
         op=op, output=kind, boundary=boundary, gray=gray, output_range=output_range, depth=depth,
         normalize=normalize, nan=nan, dtype="float64" if double else "float32", fmt=fmt, force=force,
-        max_pixels=max_pixels, allow_truncated=allow_truncated,
+        max_pixels=max_pixels, allow_truncated=allow_truncated, volume=volume,
     )
+    if volume:  # volumes (issue 9): folders are stacks; outputs may be folders of slices
+        from convcli.io.stacks import stack_output_format as output_format
+        from convcli.stack_filtering import plan_stack_jobs as plan_jobs
     job_list = plan_jobs(inputs, output=out_file, out_dir=out_dir, suffix=suffix, fmt=fmt, recursive=recursive)
     for job in job_list:
         output_format(job.dst, fmt)
