@@ -5,9 +5,9 @@ extended by the boundary rule. Rows outside the image are mapped (free; with the
 they read a row of zeros, so that the summation grouping never depends on where a row falls).
 Columns are split into an interior range, where every tap is inside the image, and border
 columns done with mapped indices. The interior is computed in blocks of up to 3 kernel rows x 5
-taps per pass over unit-stride views of the rows (``direct_passes.py``, one fused multiply-add per
-tap, ``fma.py``; the first pass stores, the others add; ``group`` splits a length into near-equal
-groups), so each output row is loaded and stored ``ceil(kh/3)*ceil(kw/5)`` times; wide images
+taps per pass over unit-stride views of the rows (``direct_passes.py``; the first pass stores, the
+others add; ``group`` splits a length into near-equal groups), so each output row is loaded and
+stored ``ceil(kh/3)*ceil(kw/5)`` times; wide images
 are cut into column tiles so that the rows being combined stay in cache. Work is split into blocks
 of output rows (or, for a single row, column chunks); each output sample is computed by one
 thread in a fixed order, so the result does not depend on the number of threads.
@@ -17,8 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.direct_passes import CHAINS, block_unit
-from convcli.kernels.fma import fma
+from convcli.kernels.direct_passes import block_unit
 
 TILE = 2048  # interior output columns per tile
 ROWS = 3  # kernel rows per block
@@ -34,31 +33,23 @@ def group(k, most, g):
 
 @njit(cache=True)
 def _block_strided(o, r0, r1, r2, c, a, t, nr, nt, b, sx, dx, n, assign):
-    # the same fused multiply-adds in the same order as block_unit's loops (runs of taps, see
-    # direct_passes.py), so that a strided output is bit-for-bit the unit-stride output subsampled
-    count = nr * nt
-    m = min(CHAINS, count)
+    # the same products summed in the same order as block_unit's loops, so that a strided output
+    # is bit-for-bit the unit-stride output subsampled
     for j in range(n):
         p = b + j * sx
-        f = 0
-        total = o[j]
-        for g in range(m):
-            size = count // m + (1 if g < count % m else 0)
-            s = o[j]
-            for u in range(size):
-                i = f // nt
-                k = f % nt
-                row = r0 if i == 0 else (r1 if i == 1 else r2)
-                v = row[p + k * dx]
-                if u > 0:
-                    s = fma(c[a + i, t + k], v, s)
-                elif g == 0 and not assign:
-                    s = fma(c[a + i, t + k], v, o[j])
-                else:
-                    s = c[a + i, t + k] * v
-                f += 1
-            total = s if g == 0 else total + s
-        o[j] = total
+        s = c[a, t] * r0[p]
+        for k in range(1, nt):
+            s += c[a, t + k] * r0[p + k * dx]
+        if nr > 1:
+            for k in range(nt):
+                s += c[a + 1, t + k] * r1[p + k * dx]
+        if nr > 2:
+            for k in range(nt):
+                s += c[a + 2, t + k] * r2[p + k * dx]
+        if assign:
+            o[j] = s
+        else:
+            o[j] += s
 
 
 @njit(cache=True)

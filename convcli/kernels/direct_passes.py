@@ -2,17 +2,10 @@
 
 ``_uRT`` adds (or, with ``assign``, stores) the products of an R-row x T-tap block of ``c`` (rows
 ``a..a+R-1``, taps ``t..t+T-1``) with input rows ``r0..r5`` into ``o[0:n]``, reading
-``rI[b + k*dx + j]`` for output ``j``. The taps, row-major, are cut into up to 3 contiguous runs
-(near-equal, longer first); each run is accumulated left to right with one fused multiply-add per
-tap (the first run starting from ``o[j]``, or from its first product with ``assign``; the others
-from their first product), and the runs are added in order.
+``rI[b + k*dx + j]`` for output ``j``. Products are summed row-major, left to right.
 """
 
 from numba import njit
-
-from convcli.kernels.fma import fma
-
-CHAINS = 3  # independent runs of fused multiply-adds per block (one long chain is latency-bound)
 
 
 @njit(cache=True)
@@ -49,40 +42,22 @@ def _u35(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x24 = r2[b + 4 * dx : b + 4 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s0 = fma(w03, x03[j], s0)
-            s0 = fma(w04, x04[j], s0)
-            s1 = w10 * x10[j]
-            s1 = fma(w11, x11[j], s1)
-            s1 = fma(w12, x12[j], s1)
-            s1 = fma(w13, x13[j], s1)
-            s1 = fma(w14, x14[j], s1)
-            s2 = w20 * x20[j]
-            s2 = fma(w21, x21[j], s2)
-            s2 = fma(w22, x22[j], s2)
-            s2 = fma(w23, x23[j], s2)
-            s2 = fma(w24, x24[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j] + w10 * x10[j]
+                + w11 * x11[j] + w12 * x12[j] + w13 * x13[j]
+                + w14 * x14[j] + w20 * x20[j] + w21 * x21[j]
+                + w22 * x22[j] + w23 * x23[j] + w24 * x24[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s0 = fma(w03, x03[j], s0)
-            s0 = fma(w04, x04[j], s0)
-            s1 = w10 * x10[j]
-            s1 = fma(w11, x11[j], s1)
-            s1 = fma(w12, x12[j], s1)
-            s1 = fma(w13, x13[j], s1)
-            s1 = fma(w14, x14[j], s1)
-            s2 = w20 * x20[j]
-            s2 = fma(w21, x21[j], s2)
-            s2 = fma(w22, x22[j], s2)
-            s2 = fma(w23, x23[j], s2)
-            s2 = fma(w24, x24[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j] + w10 * x10[j]
+                + w11 * x11[j] + w12 * x12[j] + w13 * x13[j]
+                + w14 * x14[j] + w20 * x20[j] + w21 * x21[j]
+                + w22 * x22[j] + w23 * x23[j] + w24 * x24[j]
+            )
 
 
 @njit(cache=True)
@@ -113,34 +88,20 @@ def _u34(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x23 = r2[b + 3 * dx : b + 3 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s0 = fma(w03, x03[j], s0)
-            s1 = w10 * x10[j]
-            s1 = fma(w11, x11[j], s1)
-            s1 = fma(w12, x12[j], s1)
-            s1 = fma(w13, x13[j], s1)
-            s2 = w20 * x20[j]
-            s2 = fma(w21, x21[j], s2)
-            s2 = fma(w22, x22[j], s2)
-            s2 = fma(w23, x23[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w10 * x10[j] + w11 * x11[j]
+                + w12 * x12[j] + w13 * x13[j] + w20 * x20[j]
+                + w21 * x21[j] + w22 * x22[j] + w23 * x23[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s0 = fma(w03, x03[j], s0)
-            s1 = w10 * x10[j]
-            s1 = fma(w11, x11[j], s1)
-            s1 = fma(w12, x12[j], s1)
-            s1 = fma(w13, x13[j], s1)
-            s2 = w20 * x20[j]
-            s2 = fma(w21, x21[j], s2)
-            s2 = fma(w22, x22[j], s2)
-            s2 = fma(w23, x23[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w10 * x10[j] + w11 * x11[j]
+                + w12 * x12[j] + w13 * x13[j] + w20 * x20[j]
+                + w21 * x21[j] + w22 * x22[j] + w23 * x23[j]
+            )
 
 
 @njit(cache=True)
@@ -165,28 +126,18 @@ def _u33(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x22 = r2[b + 2 * dx : b + 2 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s1 = w10 * x10[j]
-            s1 = fma(w11, x11[j], s1)
-            s1 = fma(w12, x12[j], s1)
-            s2 = w20 * x20[j]
-            s2 = fma(w21, x21[j], s2)
-            s2 = fma(w22, x22[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w10 * x10[j] + w11 * x11[j] + w12 * x12[j]
+                + w20 * x20[j] + w21 * x21[j] + w22 * x22[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s1 = w10 * x10[j]
-            s1 = fma(w11, x11[j], s1)
-            s1 = fma(w12, x12[j], s1)
-            s2 = w20 * x20[j]
-            s2 = fma(w21, x21[j], s2)
-            s2 = fma(w22, x22[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w10 * x10[j] + w11 * x11[j] + w12 * x12[j]
+                + w20 * x20[j] + w21 * x21[j] + w22 * x22[j]
+            )
 
 
 @njit(cache=True)
@@ -205,22 +156,16 @@ def _u32(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x21 = r2[b + 1 * dx : b + 1 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s1 = w10 * x10[j]
-            s1 = fma(w11, x11[j], s1)
-            s2 = w20 * x20[j]
-            s2 = fma(w21, x21[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w10 * x10[j]
+                + w11 * x11[j] + w20 * x20[j] + w21 * x21[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s1 = w10 * x10[j]
-            s1 = fma(w11, x11[j], s1)
-            s2 = w20 * x20[j]
-            s2 = fma(w21, x21[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w10 * x10[j]
+                + w11 * x11[j] + w20 * x20[j] + w21 * x21[j]
+            )
 
 
 @njit(cache=True)
@@ -233,16 +178,10 @@ def _u31(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x20 = r2[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s1 = w10 * x10[j]
-            s2 = w20 * x20[j]
-            o[j] = s0 + s1 + s2
+            o[j] = w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s1 = w10 * x10[j]
-            s2 = w20 * x20[j]
-            o[j] = s0 + s1 + s2
+            o[j] += w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
 
 
 @njit(cache=True)
@@ -269,30 +208,20 @@ def _u25(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x14 = r1[b + 4 * dx : b + 4 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s0 = fma(w03, x03[j], s0)
-            s1 = w04 * x04[j]
-            s1 = fma(w10, x10[j], s1)
-            s1 = fma(w11, x11[j], s1)
-            s2 = w12 * x12[j]
-            s2 = fma(w13, x13[j], s2)
-            s2 = fma(w14, x14[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j] + w10 * x10[j]
+                + w11 * x11[j] + w12 * x12[j] + w13 * x13[j]
+                + w14 * x14[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s0 = fma(w03, x03[j], s0)
-            s1 = w04 * x04[j]
-            s1 = fma(w10, x10[j], s1)
-            s1 = fma(w11, x11[j], s1)
-            s2 = w12 * x12[j]
-            s2 = fma(w13, x13[j], s2)
-            s2 = fma(w14, x14[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j] + w10 * x10[j]
+                + w11 * x11[j] + w12 * x12[j] + w13 * x13[j]
+                + w14 * x14[j]
+            )
 
 
 @njit(cache=True)
@@ -315,26 +244,18 @@ def _u24(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x13 = r1[b + 3 * dx : b + 3 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s1 = w03 * x03[j]
-            s1 = fma(w10, x10[j], s1)
-            s1 = fma(w11, x11[j], s1)
-            s2 = w12 * x12[j]
-            s2 = fma(w13, x13[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w10 * x10[j] + w11 * x11[j]
+                + w12 * x12[j] + w13 * x13[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s0 = fma(w02, x02[j], s0)
-            s1 = w03 * x03[j]
-            s1 = fma(w10, x10[j], s1)
-            s1 = fma(w11, x11[j], s1)
-            s2 = w12 * x12[j]
-            s2 = fma(w13, x13[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w10 * x10[j] + w11 * x11[j]
+                + w12 * x12[j] + w13 * x13[j]
+            )
 
 
 @njit(cache=True)
@@ -353,22 +274,16 @@ def _u23(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x12 = r1[b + 2 * dx : b + 2 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s1 = w02 * x02[j]
-            s1 = fma(w10, x10[j], s1)
-            s2 = w11 * x11[j]
-            s2 = fma(w12, x12[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w10 * x10[j] + w11 * x11[j] + w12 * x12[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s1 = w02 * x02[j]
-            s1 = fma(w10, x10[j], s1)
-            s2 = w11 * x11[j]
-            s2 = fma(w12, x12[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w10 * x10[j] + w11 * x11[j] + w12 * x12[j]
+            )
 
 
 @njit(cache=True)
@@ -383,18 +298,16 @@ def _u22(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x11 = r1[b + 1 * dx : b + 1 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s1 = w10 * x10[j]
-            s2 = w11 * x11[j]
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w10 * x10[j]
+                + w11 * x11[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s1 = w10 * x10[j]
-            s2 = w11 * x11[j]
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w10 * x10[j]
+                + w11 * x11[j]
+            )
 
 
 @njit(cache=True)
@@ -405,14 +318,10 @@ def _u21(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x10 = r1[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s1 = w10 * x10[j]
-            o[j] = s0 + s1
+            o[j] = w00 * x00[j] + w10 * x10[j]
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s1 = w10 * x10[j]
-            o[j] = s0 + s1
+            o[j] += w00 * x00[j] + w10 * x10[j]
 
 
 @njit(cache=True)
@@ -429,20 +338,16 @@ def _u15(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x04 = r0[b + 4 * dx : b + 4 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s1 = w02 * x02[j]
-            s1 = fma(w03, x03[j], s1)
-            s2 = w04 * x04[j]
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s1 = w02 * x02[j]
-            s1 = fma(w03, x03[j], s1)
-            s2 = w04 * x04[j]
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j]
+            )
 
 
 @njit(cache=True)
@@ -457,18 +362,16 @@ def _u14(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x03 = r0[b + 3 * dx : b + 3 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w01, x01[j], s0)
-            s1 = w02 * x02[j]
-            s2 = w03 * x03[j]
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w01, x01[j], s0)
-            s1 = w02 * x02[j]
-            s2 = w03 * x03[j]
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j]
+            )
 
 
 @njit(cache=True)
@@ -481,16 +384,10 @@ def _u13(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x02 = r0[b + 2 * dx : b + 2 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s1 = w01 * x01[j]
-            s2 = w02 * x02[j]
-            o[j] = s0 + s1 + s2
+            o[j] = w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s1 = w01 * x01[j]
-            s2 = w02 * x02[j]
-            o[j] = s0 + s1 + s2
+            o[j] += w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
 
 
 @njit(cache=True)
@@ -501,14 +398,10 @@ def _u12(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x01 = r0[b + 1 * dx : b + 1 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s1 = w01 * x01[j]
-            o[j] = s0 + s1
+            o[j] = w00 * x00[j] + w01 * x01[j]
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s1 = w01 * x01[j]
-            o[j] = s0 + s1
+            o[j] += w00 * x00[j] + w01 * x01[j]
 
 
 @njit(cache=True)
@@ -517,12 +410,10 @@ def _u11(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x00 = r0[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            o[j] = s0
+            o[j] = w00 * x00[j]
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            o[j] = s0
+            o[j] += w00 * x00[j]
 
 
 @njit(cache=True)
@@ -541,22 +432,16 @@ def _u61(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x50 = r5[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w10, x10[j], s0)
-            s1 = w20 * x20[j]
-            s1 = fma(w30, x30[j], s1)
-            s2 = w40 * x40[j]
-            s2 = fma(w50, x50[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
+                + w30 * x30[j] + w40 * x40[j] + w50 * x50[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w10, x10[j], s0)
-            s1 = w20 * x20[j]
-            s1 = fma(w30, x30[j], s1)
-            s2 = w40 * x40[j]
-            s2 = fma(w50, x50[j], s2)
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
+                + w30 * x30[j] + w40 * x40[j] + w50 * x50[j]
+            )
 
 
 @njit(cache=True)
@@ -573,20 +458,16 @@ def _u51(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x40 = r4[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w10, x10[j], s0)
-            s1 = w20 * x20[j]
-            s1 = fma(w30, x30[j], s1)
-            s2 = w40 * x40[j]
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
+                + w30 * x30[j] + w40 * x40[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w10, x10[j], s0)
-            s1 = w20 * x20[j]
-            s1 = fma(w30, x30[j], s1)
-            s2 = w40 * x40[j]
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
+                + w30 * x30[j] + w40 * x40[j]
+            )
 
 
 @njit(cache=True)
@@ -601,18 +482,16 @@ def _u41(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign):
     x30 = r3[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
-            s0 = w00 * x00[j]
-            s0 = fma(w10, x10[j], s0)
-            s1 = w20 * x20[j]
-            s2 = w30 * x30[j]
-            o[j] = s0 + s1 + s2
+            o[j] = (
+                w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
+                + w30 * x30[j]
+            )
     else:
         for j in range(n):
-            s0 = fma(w00, x00[j], o[j])
-            s0 = fma(w10, x10[j], s0)
-            s1 = w20 * x20[j]
-            s2 = w30 * x30[j]
-            o[j] = s0 + s1 + s2
+            o[j] += (
+                w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
+                + w30 * x30[j]
+            )
 
 
 @njit(cache=True)

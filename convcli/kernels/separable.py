@@ -5,13 +5,13 @@
 block of output rows is done in strips: the horizontal results for the input rows a strip reads go
 to that block's slice of ``buf`` (a few hundred kB, so they stay in cache), then the vertical taps
 are combined from there. Taps are summed in groups (``direct2d.group``; up to 5 per row pass, 6 per column
-pass, one fused multiply-add per tap), each output sample in a fixed order by one thread, whatever the thread count.
+pass), each output sample in a fixed order by one thread, whatever the thread count.
 """
 
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.direct2d import TAPS, _block_strided, group
+from convcli.kernels.direct2d import TAPS, group
 from convcli.kernels.direct_passes import block_unit
 
 COLUMN_TAPS = 6  # vertical taps per pass
@@ -47,7 +47,15 @@ def _horizontal(h, xrow, row2, ox, sx, dx, q_lo, q_hi, boundary):
         if sx == 1:
             block_unit(o, xrow, xrow, xrow, xrow, xrow, xrow, row2, 0, t, 1, nt, ox + q_lo + t * dx, dx, n, t == 0)
         else:
-            _block_strided(o, xrow, xrow, xrow, row2, 0, t, 1, nt, ox + q_lo * sx + t * dx, sx, dx, n, t == 0)
+            for j in range(n):
+                p = ox + (q_lo + j) * sx + t * dx
+                s = row2[0, t] * xrow[p]
+                for k in range(1, nt):
+                    s += row2[0, t + k] * xrow[p + k * dx]
+                if t == 0:
+                    o[j] = s
+                else:
+                    o[j] += s
         t += nt
 
 
