@@ -17,7 +17,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.direct_passes import block_unit
+from convcli.kernels.direct_passes import block_pair, block_unit
 
 TILE = 2048  # interior output columns per tile
 ROWS = 3  # kernel rows per block
@@ -99,6 +99,40 @@ def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
         a += nr
 
 
+@njit(cache=True)
+def _row(x, zero, y, boundary):
+    i = map_index(y, x.shape[0], boundary)
+    return x[i] if i >= 0 else zero
+
+
+@njit(cache=True)
+def _interior_pair(o0, o1, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundary):
+    # output rows r and r + 1 at unit column stride with sy == dy: row r + 1's kernel row a reads
+    # row r's kernel row a + 1, so each block reads nr + 1 input rows for both; the blocks and the
+    # order within them are _interior's, so both rows are bit-for-bit _interior's
+    kh, kw = c.shape
+    first = True
+    a = 0
+    for ga in range((kh + ROWS - 1) // ROWS):
+        nr = group(kh, ROWS, ga)
+        y = oy + r * sy + a * dy
+        s0 = _row(x, zero, y, boundary)
+        s1 = _row(x, zero, y + dy, boundary)
+        s2 = s1
+        s3 = s1
+        if nr > 1:
+            s2 = _row(x, zero, y + 2 * dy, boundary)
+        if nr > 2:
+            s3 = _row(x, zero, y + 3 * dy, boundary)
+        t = 0
+        for gt in range((kw + TAPS - 1) // TAPS):
+            nt = group(kw, TAPS, gt)
+            block_pair(o0, o1, s0, s1, s2, s3, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
+            first = False
+            t += nt
+        a += nr
+
+
 @njit(cache=True, parallel=True)
 def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blocks):
     """Fill ``out`` (preallocated) with the correlation of ``x`` with ``c``; see the module doc."""
@@ -129,8 +163,16 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
                 _border(out[r], x, c, r, i1, c1, oy, ox, sy, sx, dy, dx, boundary)
             else:
                 _border(out[r], x, c, r, c0, c1, oy, ox, sy, sx, dy, dx, boundary)
+        pairs = sx == 1 and sy == dy
         for q0 in range(i0, i1, TILE):
             n = min(TILE, i1 - q0)
-            for r in range(r0, r1):
-                _interior(out[r, q0 : q0 + n], x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary)
+            r = r0
+            while r < r1:
+                if pairs and r + 1 < r1:
+                    _interior_pair(out[r, q0 : q0 + n], out[r + 1, q0 : q0 + n], x, zero, c, r, q0, n,
+                                   oy, ox, sy, dy, dx, boundary)
+                    r += 2
+                else:
+                    _interior(out[r, q0 : q0 + n], x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary)
+                    r += 1
     return out
