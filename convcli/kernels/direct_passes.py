@@ -3,8 +3,8 @@
 ``_uRT`` adds (or, with ``assign``, stores) the products of an R-row x T-tap block of ``c`` (rows
 ``a..a+R-1``, taps ``t..t+T-1``) with input rows ``r0..r5`` into ``o[0:n]``, reading
 ``rI[b + k*dx + j]`` for output ``j``. Products are summed row-major, left to right.
-``_pRT`` does the same for two output rows at once, ``o0`` from rows ``s0..s{R-1}`` and ``o1`` from
-``s1..sR`` (each loaded input vector serves both rows; each row's sum is in the ``_uRT`` order).
+``_mRT`` does the same for three consecutive output rows at once, ``oM`` from rows ``sM..s{M+R-1}``
+(each loaded input vector serves up to three output rows; each row's sum is in the ``_uRT`` order).
 """
 
 from numba import njit
@@ -537,7 +537,7 @@ def block_unit(o, r0, r1, r2, r3, r4, r5, c, a, t, nr, nt, b, dx, n, assign):
         _u41(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign)
 
 @njit(cache=True)
-def _p35(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m35(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -573,6 +573,11 @@ def _p35(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x32 = s3[b + 2 * dx : b + 2 * dx + n]
     x33 = s3[b + 3 * dx : b + 3 * dx + n]
     x34 = s3[b + 4 * dx : b + 4 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    x41 = s4[b + 1 * dx : b + 1 * dx + n]
+    x42 = s4[b + 2 * dx : b + 2 * dx + n]
+    x43 = s4[b + 3 * dx : b + 3 * dx + n]
+    x44 = s4[b + 4 * dx : b + 4 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -589,8 +594,16 @@ def _p35(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w14 * x24[j] + w20 * x30[j] + w21 * x31[j]
                 + w22 * x32[j] + w23 * x33[j] + w24 * x34[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j] + w10 * x30[j]
+                + w11 * x31[j] + w12 * x32[j] + w13 * x33[j]
+                + w14 * x34[j] + w20 * x40[j] + w21 * x41[j]
+                + w22 * x42[j] + w23 * x43[j] + w24 * x44[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -607,12 +620,20 @@ def _p35(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w14 * x24[j] + w20 * x30[j] + w21 * x31[j]
                 + w22 * x32[j] + w23 * x33[j] + w24 * x34[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j] + w10 * x30[j]
+                + w11 * x31[j] + w12 * x32[j] + w13 * x33[j]
+                + w14 * x34[j] + w20 * x40[j] + w21 * x41[j]
+                + w22 * x42[j] + w23 * x43[j] + w24 * x44[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p34(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m34(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -641,6 +662,10 @@ def _p34(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x31 = s3[b + 1 * dx : b + 1 * dx + n]
     x32 = s3[b + 2 * dx : b + 2 * dx + n]
     x33 = s3[b + 3 * dx : b + 3 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    x41 = s4[b + 1 * dx : b + 1 * dx + n]
+    x42 = s4[b + 2 * dx : b + 2 * dx + n]
+    x43 = s4[b + 3 * dx : b + 3 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -655,8 +680,15 @@ def _p34(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w12 * x22[j] + w13 * x23[j] + w20 * x30[j]
                 + w21 * x31[j] + w22 * x32[j] + w23 * x33[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w10 * x30[j] + w11 * x31[j]
+                + w12 * x32[j] + w13 * x33[j] + w20 * x40[j]
+                + w21 * x41[j] + w22 * x42[j] + w23 * x43[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -671,12 +703,19 @@ def _p34(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w12 * x22[j] + w13 * x23[j] + w20 * x30[j]
                 + w21 * x31[j] + w22 * x32[j] + w23 * x33[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w10 * x30[j] + w11 * x31[j]
+                + w12 * x32[j] + w13 * x33[j] + w20 * x40[j]
+                + w21 * x41[j] + w22 * x42[j] + w23 * x43[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p33(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m33(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -698,6 +737,9 @@ def _p33(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x30 = s3[b + 0 * dx : b + 0 * dx + n]
     x31 = s3[b + 1 * dx : b + 1 * dx + n]
     x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    x41 = s4[b + 1 * dx : b + 1 * dx + n]
+    x42 = s4[b + 2 * dx : b + 2 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -710,8 +752,14 @@ def _p33(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w10 * x20[j] + w11 * x21[j] + w12 * x22[j]
                 + w20 * x30[j] + w21 * x31[j] + w22 * x32[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w10 * x30[j] + w11 * x31[j] + w12 * x32[j]
+                + w20 * x40[j] + w21 * x41[j] + w22 * x42[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -724,12 +772,18 @@ def _p33(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w10 * x20[j] + w11 * x21[j] + w12 * x22[j]
                 + w20 * x30[j] + w21 * x31[j] + w22 * x32[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w10 * x30[j] + w11 * x31[j] + w12 * x32[j]
+                + w20 * x40[j] + w21 * x41[j] + w22 * x42[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p32(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m32(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w10 = c[a + 1, t + 0]
@@ -744,6 +798,8 @@ def _p32(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x21 = s2[b + 1 * dx : b + 1 * dx + n]
     x30 = s3[b + 0 * dx : b + 0 * dx + n]
     x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    x41 = s4[b + 1 * dx : b + 1 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -754,8 +810,13 @@ def _p32(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w10 * x20[j]
                 + w11 * x21[j] + w20 * x30[j] + w21 * x31[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w10 * x30[j]
+                + w11 * x31[j] + w20 * x40[j] + w21 * x41[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -766,12 +827,17 @@ def _p32(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w10 * x20[j]
                 + w11 * x21[j] + w20 * x30[j] + w21 * x31[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w10 * x30[j]
+                + w11 * x31[j] + w20 * x40[j] + w21 * x41[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p31(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m31(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w10 = c[a + 1, t + 0]
     w20 = c[a + 2, t + 0]
@@ -779,22 +845,27 @@ def _p31(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x10 = s1[b + 0 * dx : b + 0 * dx + n]
     x20 = s2[b + 0 * dx : b + 0 * dx + n]
     x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
             v0 = w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
             v1 = w00 * x10[j] + w10 * x20[j] + w20 * x30[j]
+            v2 = w00 * x20[j] + w10 * x30[j] + w20 * x40[j]
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
             v1 = w00 * x10[j] + w10 * x20[j] + w20 * x30[j]
+            v2 = w00 * x20[j] + w10 * x30[j] + w20 * x40[j]
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p25(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m25(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -820,6 +891,11 @@ def _p25(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x22 = s2[b + 2 * dx : b + 2 * dx + n]
     x23 = s2[b + 3 * dx : b + 3 * dx + n]
     x24 = s2[b + 4 * dx : b + 4 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    x33 = s3[b + 3 * dx : b + 3 * dx + n]
+    x34 = s3[b + 4 * dx : b + 4 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -834,8 +910,15 @@ def _p25(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w11 * x21[j] + w12 * x22[j] + w13 * x23[j]
                 + w14 * x24[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j] + w10 * x30[j]
+                + w11 * x31[j] + w12 * x32[j] + w13 * x33[j]
+                + w14 * x34[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -850,12 +933,19 @@ def _p25(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w11 * x21[j] + w12 * x22[j] + w13 * x23[j]
                 + w14 * x24[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j] + w10 * x30[j]
+                + w11 * x31[j] + w12 * x32[j] + w13 * x33[j]
+                + w14 * x34[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p24(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m24(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -876,6 +966,10 @@ def _p24(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x21 = s2[b + 1 * dx : b + 1 * dx + n]
     x22 = s2[b + 2 * dx : b + 2 * dx + n]
     x23 = s2[b + 3 * dx : b + 3 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    x33 = s3[b + 3 * dx : b + 3 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -888,8 +982,14 @@ def _p24(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w03 * x13[j] + w10 * x20[j] + w11 * x21[j]
                 + w12 * x22[j] + w13 * x23[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w10 * x30[j] + w11 * x31[j]
+                + w12 * x32[j] + w13 * x33[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -902,12 +1002,18 @@ def _p24(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 + w03 * x13[j] + w10 * x20[j] + w11 * x21[j]
                 + w12 * x22[j] + w13 * x23[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w10 * x30[j] + w11 * x31[j]
+                + w12 * x32[j] + w13 * x33[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p23(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m23(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -923,6 +1029,9 @@ def _p23(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x20 = s2[b + 0 * dx : b + 0 * dx + n]
     x21 = s2[b + 1 * dx : b + 1 * dx + n]
     x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -933,8 +1042,13 @@ def _p23(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
                 + w10 * x20[j] + w11 * x21[j] + w12 * x22[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w10 * x30[j] + w11 * x31[j] + w12 * x32[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -945,12 +1059,17 @@ def _p23(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
                 + w10 * x20[j] + w11 * x21[j] + w12 * x22[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w10 * x30[j] + w11 * x31[j] + w12 * x32[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p22(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m22(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w10 = c[a + 1, t + 0]
@@ -961,6 +1080,8 @@ def _p22(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x11 = s1[b + 1 * dx : b + 1 * dx + n]
     x20 = s2[b + 0 * dx : b + 0 * dx + n]
     x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -971,8 +1092,13 @@ def _p22(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w10 * x20[j]
                 + w11 * x21[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w10 * x30[j]
+                + w11 * x31[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -983,33 +1109,43 @@ def _p22(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w10 * x20[j]
                 + w11 * x21[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w10 * x30[j]
+                + w11 * x31[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p21(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m21(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w10 = c[a + 1, t + 0]
     x00 = s0[b + 0 * dx : b + 0 * dx + n]
     x10 = s1[b + 0 * dx : b + 0 * dx + n]
     x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
             v0 = w00 * x00[j] + w10 * x10[j]
             v1 = w00 * x10[j] + w10 * x20[j]
+            v2 = w00 * x20[j] + w10 * x30[j]
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = w00 * x00[j] + w10 * x10[j]
             v1 = w00 * x10[j] + w10 * x20[j]
+            v2 = w00 * x20[j] + w10 * x30[j]
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p15(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m15(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -1025,6 +1161,11 @@ def _p15(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x12 = s1[b + 2 * dx : b + 2 * dx + n]
     x13 = s1[b + 3 * dx : b + 3 * dx + n]
     x14 = s1[b + 4 * dx : b + 4 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x23 = s2[b + 3 * dx : b + 3 * dx + n]
+    x24 = s2[b + 4 * dx : b + 4 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -1035,8 +1176,13 @@ def _p15(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
                 + w03 * x13[j] + w04 * x14[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -1047,12 +1193,17 @@ def _p15(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
                 + w03 * x13[j] + w04 * x14[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p14(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m14(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -1065,6 +1216,10 @@ def _p14(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x11 = s1[b + 1 * dx : b + 1 * dx + n]
     x12 = s1[b + 2 * dx : b + 2 * dx + n]
     x13 = s1[b + 3 * dx : b + 3 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x23 = s2[b + 3 * dx : b + 3 * dx + n]
     if assign:
         for j in range(n):
             v0 = (
@@ -1075,8 +1230,13 @@ def _p14(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
                 + w03 * x13[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j]
+            )
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = (
@@ -1087,12 +1247,17 @@ def _p14(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
                 w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
                 + w03 * x13[j]
             )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j]
+            )
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p13(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m13(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
@@ -1102,91 +1267,109 @@ def _p13(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
     x10 = s1[b + 0 * dx : b + 0 * dx + n]
     x11 = s1[b + 1 * dx : b + 1 * dx + n]
     x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
     if assign:
         for j in range(n):
             v0 = w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
             v1 = w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+            v2 = w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
             v1 = w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+            v2 = w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p12(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m12(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     x00 = s0[b + 0 * dx : b + 0 * dx + n]
     x01 = s0[b + 1 * dx : b + 1 * dx + n]
     x10 = s1[b + 0 * dx : b + 0 * dx + n]
     x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
     if assign:
         for j in range(n):
             v0 = w00 * x00[j] + w01 * x01[j]
             v1 = w00 * x10[j] + w01 * x11[j]
+            v2 = w00 * x20[j] + w01 * x21[j]
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = w00 * x00[j] + w01 * x01[j]
             v1 = w00 * x10[j] + w01 * x11[j]
+            v2 = w00 * x20[j] + w01 * x21[j]
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def _p11(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign):
+def _m11(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
     w00 = c[a + 0, t + 0]
     x00 = s0[b + 0 * dx : b + 0 * dx + n]
     x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
     if assign:
         for j in range(n):
             v0 = w00 * x00[j]
             v1 = w00 * x10[j]
+            v2 = w00 * x20[j]
             o0[j] = v0
             o1[j] = v1
+            o2[j] = v2
     else:
         for j in range(n):
             v0 = w00 * x00[j]
             v1 = w00 * x10[j]
+            v2 = w00 * x20[j]
             o0[j] += v0
             o1[j] += v1
+            o2[j] += v2
 
 
 @njit(cache=True)
-def block_pair(o0, o1, s0, s1, s2, s3, c, a, t, nr, nt, b, dx, n, assign):
-    """Dispatch to the two-output-row loop for an ``nr`` x ``nt`` block."""
+def block_rows(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, nr, nt, b, dx, n, assign):
+    """Dispatch to the 3-output-row loop for an ``nr`` x ``nt`` block."""
     if nr == 3 and nt == 5:
-        _p35(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m35(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 3 and nt == 4:
-        _p34(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m34(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 3 and nt == 3:
-        _p33(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m33(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 3 and nt == 2:
-        _p32(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m32(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 3 and nt == 1:
-        _p31(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m31(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 2 and nt == 5:
-        _p25(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m25(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 2 and nt == 4:
-        _p24(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m24(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 2 and nt == 3:
-        _p23(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m23(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 2 and nt == 2:
-        _p22(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m22(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 2 and nt == 1:
-        _p21(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m21(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 1 and nt == 5:
-        _p15(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m15(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 1 and nt == 4:
-        _p14(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m14(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 1 and nt == 3:
-        _p13(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m13(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 1 and nt == 2:
-        _p12(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m12(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
     elif nr == 1 and nt == 1:
-        _p11(o0, o1, s0, s1, s2, s3, c, a, t, b, dx, n, assign)
+        _m11(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
