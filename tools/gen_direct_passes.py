@@ -27,7 +27,7 @@ from numba import njit
 
 SHAPES = [(nr, nt) for nr in (3, 2, 1) for nt in (5, 4, 3, 2, 1)] + [(6, 1), (5, 1), (4, 1)]
 MULTI_SHAPES = [(nr, nt) for nr in (3, 2, 1) for nt in (5, 4, 3, 2, 1)]
-OUT = 3  # output rows per multi-row loop (measured: 3 beat 2 and 4 for 3x3-7x7, 2026-11-27)
+OUT = 3  # output rows per _m loop, as direct2d._interior_rows passes them (3 beat 2 and 4, 2026-11-27)
 
 
 def one(nr: int, nt: int) -> str:
