@@ -23,11 +23,18 @@ def main() -> None:
     parser.add_argument("--kernels", default="3,5,7,15")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--no-scipy", action="store_true", help="skip scipy (slow for large kernels)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="threads for convcli (Numba) and OpenCV (default: theirs)")
     args = parser.parse_args()
+    if args.threads:
+        import numba
+
+        numba.set_num_threads(args.threads)
+        cv2.setNumThreads(args.threads)
     rng = np.random.default_rng(0)
     x = rng.random((args.size, args.size), dtype=np.float32)
     print(f"# filter, float32 {args.size}x{args.size}, reflect boundary; {machine()}; "
-          f"{datetime.date.today().isoformat()}")
+          f"{datetime.date.today().isoformat()}" + (f"; {args.threads} thread(s)" if args.threads else ""))
     print("| kernel | convcli Mpix/s | OpenCV Mpix/s | SciPy Mpix/s | convcli/OpenCV time | convcli/SciPy time |")
     print("|---|---|---|---|---|---|")
     for size in (int(s) for s in args.kernels.split(",")):

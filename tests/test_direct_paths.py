@@ -88,3 +88,19 @@ def test_numba_separable_kernel_matches_naive(numba_only, rng, boundary, padding
             opts = dict(padding=padding, boundary=boundary, stride=stride, dilation=dilation)
             got = convolve(x, k, dtype=np.float64, method="separable", **opts)
             np.testing.assert_allclose(got, naive_convolve(x, k, **opts), atol=1e-10)
+
+
+@pytest.mark.parametrize("kshape", [(3, 3), (5, 5), (7, 4), (8, 6)])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_numba_rows_sharing_inputs_match_naive_and_single_rows(numba_only, rng, kshape, boundary):
+    # unit column stride with row stride == row dilation runs three output rows per pass (shared
+    # input rows); row stride 1 with the same dilation runs one row per pass: same values, same bits
+    x = rng.standard_normal((40, 37)).astype(np.float32)
+    k = rng.standard_normal(kshape)
+    for dy, dx in ((2, 1), (3, 2)):
+        opts = dict(boundary=boundary, dilation=(dy, dx), method="direct")
+        shared = convolve(x, k, stride=(dy, 1), **opts)
+        single = convolve(x, k, **opts)
+        np.testing.assert_array_equal(shared, single[::dy])
+        want = naive_convolve(x.astype(np.float64), k, boundary=boundary, stride=(dy, 1), dilation=(dy, dx))
+        np.testing.assert_allclose(shared, want, rtol=1e-4, atol=1e-4)

@@ -7,7 +7,9 @@ Columns are split into an interior range, where every tap is inside the image, a
 columns done with mapped indices. The interior is computed in blocks of up to 3 kernel rows x 5
 taps per pass over unit-stride views of the rows (``direct_passes.py``; the first pass stores, the
 others add; ``group`` splits a length into near-equal groups), so each output row is loaded and
-stored ``ceil(kh/3)*ceil(kw/5)`` times; wide images
+stored ``ceil(kh/3)*ceil(kw/5)`` times. At unit column stride with the row stride equal to the row
+dilation, three consecutive output rows are computed together (``block_rows``): they share all but
+a few input rows, so each loaded input vector serves up to three output rows. Wide images
 are cut into column tiles so that the rows being combined stay in cache. Work is split into blocks
 of output rows (or, for a single row, column chunks); each output sample is computed by one
 thread in a fixed order, so the result does not depend on the number of threads.
@@ -17,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.direct_passes import block_unit
+from convcli.kernels.direct_passes import block_rows, block_unit
 
 TILE = 2048  # interior output columns per tile
 ROWS = 3  # kernel rows per block
@@ -99,6 +101,41 @@ def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
         a += nr
 
 
+@njit(cache=True)
+def _row(x, zero, y, boundary):
+    i = map_index(y, x.shape[0], boundary)
+    return x[i] if i >= 0 else zero
+
+
+@njit(cache=True)
+def _interior_rows(o0, o1, o2, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundary):
+    # output rows r, r + 1, r + 2 at unit column stride with sy == dy: row r + m's kernel row a
+    # reads row r's kernel row a + m, so each block reads nr + 2 input rows for all three; the
+    # blocks and the order within them are _interior's, so every row is bit-for-bit _interior's
+    kh, kw = c.shape
+    first = True
+    a = 0
+    for ga in range((kh + ROWS - 1) // ROWS):
+        nr = group(kh, ROWS, ga)
+        y = oy + r * sy + a * dy
+        s0 = _row(x, zero, y, boundary)
+        s1 = _row(x, zero, y + dy, boundary)
+        s2 = _row(x, zero, y + 2 * dy, boundary)
+        s3 = s2
+        s4 = s2
+        if nr > 1:
+            s3 = _row(x, zero, y + 3 * dy, boundary)
+        if nr > 2:
+            s4 = _row(x, zero, y + 4 * dy, boundary)
+        t = 0
+        for gt in range((kw + TAPS - 1) // TAPS):
+            nt = group(kw, TAPS, gt)
+            block_rows(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
+            first = False
+            t += nt
+        a += nr
+
+
 @njit(cache=True, parallel=True)
 def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blocks):
     """Fill ``out`` (preallocated) with the correlation of ``x`` with ``c``; see the module doc."""
@@ -129,8 +166,16 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
                 _border(out[r], x, c, r, i1, c1, oy, ox, sy, sx, dy, dx, boundary)
             else:
                 _border(out[r], x, c, r, c0, c1, oy, ox, sy, sx, dy, dx, boundary)
+        shared = sx == 1 and sy == dy  # consecutive output rows share input rows
         for q0 in range(i0, i1, TILE):
             n = min(TILE, i1 - q0)
-            for r in range(r0, r1):
-                _interior(out[r, q0 : q0 + n], x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary)
+            r = r0
+            while r < r1:
+                if shared and r + 2 < r1:
+                    _interior_rows(out[r, q0 : q0 + n], out[r + 1, q0 : q0 + n], out[r + 2, q0 : q0 + n],
+                                   x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundary)
+                    r += 3
+                else:
+                    _interior(out[r, q0 : q0 + n], x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary)
+                    r += 1
     return out

@@ -3,6 +3,8 @@
 ``_uRT`` adds (or, with ``assign``, stores) the products of an R-row x T-tap block of ``c`` (rows
 ``a..a+R-1``, taps ``t..t+T-1``) with input rows ``r0..r5`` into ``o[0:n]``, reading
 ``rI[b + k*dx + j]`` for output ``j``. Products are summed row-major, left to right.
+``_mRT`` does the same for three consecutive output rows at once, ``oM`` from rows ``sM..s{M+R-1}``
+(each loaded input vector serves up to three output rows; each row's sum is in the ``_uRT`` order).
 """
 
 from numba import njit
@@ -533,3 +535,841 @@ def block_unit(o, r0, r1, r2, r3, r4, r5, c, a, t, nr, nt, b, dx, n, assign):
         _u51(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign)
     elif nr == 4 and nt == 1:
         _u41(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign)
+
+@njit(cache=True)
+def _m35(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w04 = c[a + 0, t + 4]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    w13 = c[a + 1, t + 3]
+    w14 = c[a + 1, t + 4]
+    w20 = c[a + 2, t + 0]
+    w21 = c[a + 2, t + 1]
+    w22 = c[a + 2, t + 2]
+    w23 = c[a + 2, t + 3]
+    w24 = c[a + 2, t + 4]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x03 = s0[b + 3 * dx : b + 3 * dx + n]
+    x04 = s0[b + 4 * dx : b + 4 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x13 = s1[b + 3 * dx : b + 3 * dx + n]
+    x14 = s1[b + 4 * dx : b + 4 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x23 = s2[b + 3 * dx : b + 3 * dx + n]
+    x24 = s2[b + 4 * dx : b + 4 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    x33 = s3[b + 3 * dx : b + 3 * dx + n]
+    x34 = s3[b + 4 * dx : b + 4 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    x41 = s4[b + 1 * dx : b + 1 * dx + n]
+    x42 = s4[b + 2 * dx : b + 2 * dx + n]
+    x43 = s4[b + 3 * dx : b + 3 * dx + n]
+    x44 = s4[b + 4 * dx : b + 4 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j] + w10 * x10[j]
+                + w11 * x11[j] + w12 * x12[j] + w13 * x13[j]
+                + w14 * x14[j] + w20 * x20[j] + w21 * x21[j]
+                + w22 * x22[j] + w23 * x23[j] + w24 * x24[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w04 * x14[j] + w10 * x20[j]
+                + w11 * x21[j] + w12 * x22[j] + w13 * x23[j]
+                + w14 * x24[j] + w20 * x30[j] + w21 * x31[j]
+                + w22 * x32[j] + w23 * x33[j] + w24 * x34[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j] + w10 * x30[j]
+                + w11 * x31[j] + w12 * x32[j] + w13 * x33[j]
+                + w14 * x34[j] + w20 * x40[j] + w21 * x41[j]
+                + w22 * x42[j] + w23 * x43[j] + w24 * x44[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j] + w10 * x10[j]
+                + w11 * x11[j] + w12 * x12[j] + w13 * x13[j]
+                + w14 * x14[j] + w20 * x20[j] + w21 * x21[j]
+                + w22 * x22[j] + w23 * x23[j] + w24 * x24[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w04 * x14[j] + w10 * x20[j]
+                + w11 * x21[j] + w12 * x22[j] + w13 * x23[j]
+                + w14 * x24[j] + w20 * x30[j] + w21 * x31[j]
+                + w22 * x32[j] + w23 * x33[j] + w24 * x34[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j] + w10 * x30[j]
+                + w11 * x31[j] + w12 * x32[j] + w13 * x33[j]
+                + w14 * x34[j] + w20 * x40[j] + w21 * x41[j]
+                + w22 * x42[j] + w23 * x43[j] + w24 * x44[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m34(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    w13 = c[a + 1, t + 3]
+    w20 = c[a + 2, t + 0]
+    w21 = c[a + 2, t + 1]
+    w22 = c[a + 2, t + 2]
+    w23 = c[a + 2, t + 3]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x03 = s0[b + 3 * dx : b + 3 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x13 = s1[b + 3 * dx : b + 3 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x23 = s2[b + 3 * dx : b + 3 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    x33 = s3[b + 3 * dx : b + 3 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    x41 = s4[b + 1 * dx : b + 1 * dx + n]
+    x42 = s4[b + 2 * dx : b + 2 * dx + n]
+    x43 = s4[b + 3 * dx : b + 3 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w10 * x10[j] + w11 * x11[j]
+                + w12 * x12[j] + w13 * x13[j] + w20 * x20[j]
+                + w21 * x21[j] + w22 * x22[j] + w23 * x23[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w10 * x20[j] + w11 * x21[j]
+                + w12 * x22[j] + w13 * x23[j] + w20 * x30[j]
+                + w21 * x31[j] + w22 * x32[j] + w23 * x33[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w10 * x30[j] + w11 * x31[j]
+                + w12 * x32[j] + w13 * x33[j] + w20 * x40[j]
+                + w21 * x41[j] + w22 * x42[j] + w23 * x43[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w10 * x10[j] + w11 * x11[j]
+                + w12 * x12[j] + w13 * x13[j] + w20 * x20[j]
+                + w21 * x21[j] + w22 * x22[j] + w23 * x23[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w10 * x20[j] + w11 * x21[j]
+                + w12 * x22[j] + w13 * x23[j] + w20 * x30[j]
+                + w21 * x31[j] + w22 * x32[j] + w23 * x33[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w10 * x30[j] + w11 * x31[j]
+                + w12 * x32[j] + w13 * x33[j] + w20 * x40[j]
+                + w21 * x41[j] + w22 * x42[j] + w23 * x43[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m33(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    w20 = c[a + 2, t + 0]
+    w21 = c[a + 2, t + 1]
+    w22 = c[a + 2, t + 2]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    x41 = s4[b + 1 * dx : b + 1 * dx + n]
+    x42 = s4[b + 2 * dx : b + 2 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w10 * x10[j] + w11 * x11[j] + w12 * x12[j]
+                + w20 * x20[j] + w21 * x21[j] + w22 * x22[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w10 * x20[j] + w11 * x21[j] + w12 * x22[j]
+                + w20 * x30[j] + w21 * x31[j] + w22 * x32[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w10 * x30[j] + w11 * x31[j] + w12 * x32[j]
+                + w20 * x40[j] + w21 * x41[j] + w22 * x42[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w10 * x10[j] + w11 * x11[j] + w12 * x12[j]
+                + w20 * x20[j] + w21 * x21[j] + w22 * x22[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w10 * x20[j] + w11 * x21[j] + w12 * x22[j]
+                + w20 * x30[j] + w21 * x31[j] + w22 * x32[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w10 * x30[j] + w11 * x31[j] + w12 * x32[j]
+                + w20 * x40[j] + w21 * x41[j] + w22 * x42[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m32(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w20 = c[a + 2, t + 0]
+    w21 = c[a + 2, t + 1]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    x41 = s4[b + 1 * dx : b + 1 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w10 * x10[j]
+                + w11 * x11[j] + w20 * x20[j] + w21 * x21[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w10 * x20[j]
+                + w11 * x21[j] + w20 * x30[j] + w21 * x31[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w10 * x30[j]
+                + w11 * x31[j] + w20 * x40[j] + w21 * x41[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w10 * x10[j]
+                + w11 * x11[j] + w20 * x20[j] + w21 * x21[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w10 * x20[j]
+                + w11 * x21[j] + w20 * x30[j] + w21 * x31[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w10 * x30[j]
+                + w11 * x31[j] + w20 * x40[j] + w21 * x41[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m31(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w10 = c[a + 1, t + 0]
+    w20 = c[a + 2, t + 0]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x40 = s4[b + 0 * dx : b + 0 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
+            v1 = w00 * x10[j] + w10 * x20[j] + w20 * x30[j]
+            v2 = w00 * x20[j] + w10 * x30[j] + w20 * x40[j]
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = w00 * x00[j] + w10 * x10[j] + w20 * x20[j]
+            v1 = w00 * x10[j] + w10 * x20[j] + w20 * x30[j]
+            v2 = w00 * x20[j] + w10 * x30[j] + w20 * x40[j]
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m25(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w04 = c[a + 0, t + 4]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    w13 = c[a + 1, t + 3]
+    w14 = c[a + 1, t + 4]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x03 = s0[b + 3 * dx : b + 3 * dx + n]
+    x04 = s0[b + 4 * dx : b + 4 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x13 = s1[b + 3 * dx : b + 3 * dx + n]
+    x14 = s1[b + 4 * dx : b + 4 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x23 = s2[b + 3 * dx : b + 3 * dx + n]
+    x24 = s2[b + 4 * dx : b + 4 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    x33 = s3[b + 3 * dx : b + 3 * dx + n]
+    x34 = s3[b + 4 * dx : b + 4 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j] + w10 * x10[j]
+                + w11 * x11[j] + w12 * x12[j] + w13 * x13[j]
+                + w14 * x14[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w04 * x14[j] + w10 * x20[j]
+                + w11 * x21[j] + w12 * x22[j] + w13 * x23[j]
+                + w14 * x24[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j] + w10 * x30[j]
+                + w11 * x31[j] + w12 * x32[j] + w13 * x33[j]
+                + w14 * x34[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j] + w10 * x10[j]
+                + w11 * x11[j] + w12 * x12[j] + w13 * x13[j]
+                + w14 * x14[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w04 * x14[j] + w10 * x20[j]
+                + w11 * x21[j] + w12 * x22[j] + w13 * x23[j]
+                + w14 * x24[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j] + w10 * x30[j]
+                + w11 * x31[j] + w12 * x32[j] + w13 * x33[j]
+                + w14 * x34[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m24(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    w13 = c[a + 1, t + 3]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x03 = s0[b + 3 * dx : b + 3 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x13 = s1[b + 3 * dx : b + 3 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x23 = s2[b + 3 * dx : b + 3 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    x33 = s3[b + 3 * dx : b + 3 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w10 * x10[j] + w11 * x11[j]
+                + w12 * x12[j] + w13 * x13[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w10 * x20[j] + w11 * x21[j]
+                + w12 * x22[j] + w13 * x23[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w10 * x30[j] + w11 * x31[j]
+                + w12 * x32[j] + w13 * x33[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w10 * x10[j] + w11 * x11[j]
+                + w12 * x12[j] + w13 * x13[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w10 * x20[j] + w11 * x21[j]
+                + w12 * x22[j] + w13 * x23[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w10 * x30[j] + w11 * x31[j]
+                + w12 * x32[j] + w13 * x33[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m23(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    x32 = s3[b + 2 * dx : b + 2 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w10 * x10[j] + w11 * x11[j] + w12 * x12[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w10 * x20[j] + w11 * x21[j] + w12 * x22[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w10 * x30[j] + w11 * x31[j] + w12 * x32[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w10 * x10[j] + w11 * x11[j] + w12 * x12[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w10 * x20[j] + w11 * x21[j] + w12 * x22[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w10 * x30[j] + w11 * x31[j] + w12 * x32[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m22(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    x31 = s3[b + 1 * dx : b + 1 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w10 * x10[j]
+                + w11 * x11[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w10 * x20[j]
+                + w11 * x21[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w10 * x30[j]
+                + w11 * x31[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w10 * x10[j]
+                + w11 * x11[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w10 * x20[j]
+                + w11 * x21[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w10 * x30[j]
+                + w11 * x31[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m21(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w10 = c[a + 1, t + 0]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x30 = s3[b + 0 * dx : b + 0 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = w00 * x00[j] + w10 * x10[j]
+            v1 = w00 * x10[j] + w10 * x20[j]
+            v2 = w00 * x20[j] + w10 * x30[j]
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = w00 * x00[j] + w10 * x10[j]
+            v1 = w00 * x10[j] + w10 * x20[j]
+            v2 = w00 * x20[j] + w10 * x30[j]
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m15(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w04 = c[a + 0, t + 4]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x03 = s0[b + 3 * dx : b + 3 * dx + n]
+    x04 = s0[b + 4 * dx : b + 4 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x13 = s1[b + 3 * dx : b + 3 * dx + n]
+    x14 = s1[b + 4 * dx : b + 4 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x23 = s2[b + 3 * dx : b + 3 * dx + n]
+    x24 = s2[b + 4 * dx : b + 4 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w04 * x14[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j] + w04 * x04[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j] + w04 * x14[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j] + w04 * x24[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m14(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x03 = s0[b + 3 * dx : b + 3 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x13 = s1[b + 3 * dx : b + 3 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    x23 = s2[b + 3 * dx : b + 3 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j]
+            )
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = (
+                w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+                + w03 * x03[j]
+            )
+            v1 = (
+                w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+                + w03 * x13[j]
+            )
+            v2 = (
+                w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+                + w03 * x23[j]
+            )
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m13(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x02 = s0[b + 2 * dx : b + 2 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x12 = s1[b + 2 * dx : b + 2 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    x22 = s2[b + 2 * dx : b + 2 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+            v1 = w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+            v2 = w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = w00 * x00[j] + w01 * x01[j] + w02 * x02[j]
+            v1 = w00 * x10[j] + w01 * x11[j] + w02 * x12[j]
+            v2 = w00 * x20[j] + w01 * x21[j] + w02 * x22[j]
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m12(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x01 = s0[b + 1 * dx : b + 1 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x11 = s1[b + 1 * dx : b + 1 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    x21 = s2[b + 1 * dx : b + 1 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = w00 * x00[j] + w01 * x01[j]
+            v1 = w00 * x10[j] + w01 * x11[j]
+            v2 = w00 * x20[j] + w01 * x21[j]
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = w00 * x00[j] + w01 * x01[j]
+            v1 = w00 * x10[j] + w01 * x11[j]
+            v2 = w00 * x20[j] + w01 * x21[j]
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def _m11(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign):
+    w00 = c[a + 0, t + 0]
+    x00 = s0[b + 0 * dx : b + 0 * dx + n]
+    x10 = s1[b + 0 * dx : b + 0 * dx + n]
+    x20 = s2[b + 0 * dx : b + 0 * dx + n]
+    if assign:
+        for j in range(n):
+            v0 = w00 * x00[j]
+            v1 = w00 * x10[j]
+            v2 = w00 * x20[j]
+            o0[j] = v0
+            o1[j] = v1
+            o2[j] = v2
+    else:
+        for j in range(n):
+            v0 = w00 * x00[j]
+            v1 = w00 * x10[j]
+            v2 = w00 * x20[j]
+            o0[j] += v0
+            o1[j] += v1
+            o2[j] += v2
+
+
+@njit(cache=True)
+def block_rows(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, nr, nt, b, dx, n, assign):
+    """Dispatch to the 3-output-row loop for an ``nr`` x ``nt`` block."""
+    if nr == 3 and nt == 5:
+        _m35(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 3 and nt == 4:
+        _m34(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 3 and nt == 3:
+        _m33(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 3 and nt == 2:
+        _m32(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 3 and nt == 1:
+        _m31(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 2 and nt == 5:
+        _m25(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 2 and nt == 4:
+        _m24(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 2 and nt == 3:
+        _m23(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 2 and nt == 2:
+        _m22(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 2 and nt == 1:
+        _m21(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 1 and nt == 5:
+        _m15(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 1 and nt == 4:
+        _m14(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 1 and nt == 3:
+        _m13(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 1 and nt == 2:
+        _m12(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
+    elif nr == 1 and nt == 1:
+        _m11(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, b, dx, n, assign)
