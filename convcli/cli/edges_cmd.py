@@ -57,9 +57,8 @@ def edges_command(
         "--output-range", help="Integer outputs [default: clip for magnitude, offset (+mid-grey) for x and y]; "
         "direction maps 0..360 degrees to black..white.", show_default=False)] = None,
     depth: opt.Depth = "8",
-    normalize: Annotated[bool, typer.Option(
-        "--normalize", help="Work in 0..1 instead of the input's units (0-255, 0-65535).")] = False,
-    double: Annotated[bool, typer.Option("--double", help="Compute in float64 instead of float32.")] = False,
+    normalize: opt.Normalize = False,
+    double: opt.Double = False,
     nan: opt.Nan = "error",
     fmt: opt.Format = None,
     suffix: opt.Suffix = "",

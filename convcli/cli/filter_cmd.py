@@ -53,11 +53,10 @@ def filter_command(
     output_range: opt.OutputRange = "clip",
     depth: opt.Depth = "8",
     nan: opt.Nan = "error",
-    normalize: Annotated[bool, typer.Option(
-        "--normalize", help="Work in 0..1 instead of the input's units (0-255, 0-65535).")] = False,
+    normalize: opt.Normalize = False,
     alpha: Annotated[Literal["carry", "filter"], typer.Option(
         "--alpha", help="Alpha channel: carried through unfiltered, or filtered.")] = "carry",
-    double: Annotated[bool, typer.Option("--double", help="Compute in float64 instead of float32.")] = False,
+    double: opt.Double = False,
     report: Annotated[bool, typer.Option(
         "--report", help="Show shapes, kernel, multiply-adds and time (a table; JSON with --json).")] = False,
     fmt: opt.Format = None,

@@ -49,11 +49,10 @@ def layer_command(
     stride: opt.Stride = "1",
     dilation: opt.Dilation = "1",
     groups: Annotated[int, typer.Option("--groups", min=1, help="Channel groups of a 4-D kernel.")] = 1,
-    normalize: Annotated[bool, typer.Option(
-        "--normalize", help="Work in 0..1 instead of the input's units (0-255, 0-65535).")] = False,
+    normalize: opt.Normalize = False,
     report: Annotated[bool, typer.Option(
         "--report", help="Print the shape after each stage (a table; in the JSON with --json).")] = False,
-    double: Annotated[bool, typer.Option("--double", help="Compute in float64 instead of float32.")] = False,
+    double: opt.Double = False,
     output_range: opt.OutputRange = "clip",
     depth: opt.Depth = "8",
     nan: opt.Nan = "error",

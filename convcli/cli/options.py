@@ -47,3 +47,6 @@ Depth = Annotated[Literal["8", "16", "float"], typer.Option(
     help="Output sample depth: 8-bit, 16-bit (PNG/TIFF), float (TIFF/.npy, raw values).")]
 Nan = Annotated[Literal["error", "zero"], typer.Option(
     "--nan", help="NaN/Inf in the input: an error, or replace by 0.")]
+Normalize = Annotated[bool, typer.Option(
+    "--normalize", help="Work in 0..1 instead of the input's units (0-255, 0-65535).")]
+Double = Annotated[bool, typer.Option("--double", help="Compute in float64 instead of float32.")]

@@ -45,7 +45,6 @@ OutChannels = Annotated[Optional[int], typer.Option(  # noqa: UP045
     "--out-channels", min=1, help="Output channels for --init random [default: the input's].",
     show_default=False)]
 Seed = Annotated[int, typer.Option("--seed", help="Random seed for --init random.")]
-Double = Annotated[bool, typer.Option("--double", help="Compute in float64 instead of float32.")]
 
 
 @app.command("local", epilog=LOCAL_EXAMPLES)
@@ -65,7 +64,7 @@ def local_command(
     out_dir: opt.OutDir = None,
     output_range: opt.OutputRange = "clip",
     depth: opt.Depth = "8",
-    double: Double = False,
+    double: opt.Double = False,
     fmt: opt.Format = None,
     suffix: opt.Suffix = "",
     force: opt.Force = False,
@@ -101,7 +100,7 @@ def tiled_command(
     out_dir: opt.OutDir = None,
     output_range: opt.OutputRange = "clip",
     depth: opt.Depth = "8",
-    double: Double = False,
+    double: opt.Double = False,
     fmt: opt.Format = None,
     suffix: opt.Suffix = "",
     force: opt.Force = False,
