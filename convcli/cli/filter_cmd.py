@@ -98,7 +98,7 @@ def filter_command(
         method=method, output_range=output_range, depth=depth, nan=nan, normalize=normalize, alpha=alpha,
         fmt=fmt, force=force, max_pixels=max_pixels, allow_truncated=allow_truncated,
         dtype="float64" if double else "float32", volume=volume, groups=groups,
-        split_channels=out_dir is not None,
+        split_channels=out_dir is not None, report=report or json_out,
     )
     if volume or k.ndim == 3:  # volumes (issue 9): folders are stacks; outputs may be folders of slices
         from convcli.io.stacks import stack_output_format as output_format
