@@ -24,8 +24,7 @@ def as_float_array(x, name: str, dtype=np.float32) -> np.ndarray:
 
 def check_finite(arr: np.ndarray, name: str, policy: str = "error") -> np.ndarray:
     """Apply the NaN/Inf policy: ``error`` raises, ``zero`` replaces with 0 (a copy), ``propagate`` passes."""
-    if policy not in NAN_POLICIES:
-        raise UsageError(f"nan must be one of {', '.join(NAN_POLICIES)}; got {policy!r}")
+    check_nan_policy(policy)
     if policy == "propagate" or arr.dtype.kind not in "fc":
         return arr
     if _all_finite(arr):
@@ -35,6 +34,12 @@ def check_finite(arr: np.ndarray, name: str, policy: str = "error") -> np.ndarra
         bad = arr.size - int(finite.sum())
         raise DataError(f"{name} has {bad} NaN or Inf value(s); use nan='zero' (--nan zero) to replace them")
     return np.where(finite, arr, 0).astype(arr.dtype, copy=False)
+
+
+def check_nan_policy(policy: str) -> None:
+    """A UsageError unless ``policy`` is one of ``error``, ``zero``, ``propagate``."""
+    if policy not in NAN_POLICIES:
+        raise UsageError(f"nan must be one of {', '.join(NAN_POLICIES)}; got {policy!r}")
 
 
 def _all_finite(arr: np.ndarray, chunk: int = 1 << 18) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from convcli.arrays import as_float_array, check_finite, resolve_dtype
+from convcli.arrays import as_float_array, check_finite, check_nan_policy, resolve_dtype
 from convcli.conventions import (
     BOUNDARIES,
     BOUNDARY_CODES,
@@ -126,7 +126,7 @@ def convolve(
             f"a {spatial}-D kernel needs a {spatial}-D input or a {spatial}-D input with channels last; "
             f"got an input of shape {xa.shape}"
         )
-    xa = check_finite(xa, "input", nan)
+    check_nan_policy(nan)
     strides = per_axis("stride", stride, spatial)
     dilations = per_axis("dilation", dilation, spatial)
     axes = axes_for(xa.shape[:spatial], kern.shape, strides, dilations, padding)
@@ -135,56 +135,76 @@ def convolve(
     if not np.isfinite(c).all():
         raise DataError(f"kernel values overflow {dt}; use dtype=float64 (--double)")
     code = BOUNDARY_CODES[boundary]
-    if spatial == 1:
-        return _convolve1d(xa, c, axes[0], code, method)
-    return _convolve2d(xa, c, axes, code, method)
-
-
-def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int, method: str = "direct") -> np.ndarray:
-    # each channel becomes a row of a 2-D problem whose vertical kernel size is 1
     from convcli.methods import plan
 
+    chosen = plan(c, method)
+    # The Numba direct kernel counts non-finite outputs as it writes them; at unit stride and
+    # dilation every input sample is read by some tap, and NaN/Inf always propagate through
+    # products and sums, so the input needs its own pass only when an output is not finite.
+    watch = (nan == "error" and chosen.method == "direct" and set(strides) == {1} and set(dilations) == {1}
+             and not _small(axes, c))
+    if np.asarray(x).dtype.kind in "biu":
+        watch = False  # integers are finite: no check at all
+    elif not watch:
+        xa = check_finite(xa, "input", nan)
+    if spatial == 1:
+        out, bad = _convolve1d(xa, c, axes[0], code, chosen, watch)
+    else:
+        out, bad = _convolve2d(xa, c, axes, code, chosen, watch)
+    if bad:
+        check_finite(xa, "input", nan)  # raises; when the input is finite, outputs overflowed
+    return out
+
+
+def _small(axes, c) -> bool:
+    from convcli import smalldirect
+
+    return smalldirect.is_small(tuple(a.length for a in axes), c.shape)
+
+
+def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int, chosen, watch: bool = False):
+    # each channel becomes a row of a 2-D problem whose vertical kernel size is 1
     rows = np.ascontiguousarray(x.reshape(1, -1) if x.ndim == 1 else x.T)
-    if plan(c, method).method == "fft":
+    bad = 0
+    if chosen.method == "fft":
         from convcli.fftconv import fft_correlate
 
         out = fft_correlate(rows, c.reshape(1, -1), (Axis(rows.shape[0], 1), ax), BOUNDARIES[code])
     else:
         out = np.empty((rows.shape[0], ax.length), dtype=c.dtype)
-        _direct_plane(rows, c.reshape(1, -1), out, (Axis(rows.shape[0], 1), ax), code)
-    return out[0] if x.ndim == 1 else np.ascontiguousarray(out.T)
+        bad = _direct_plane(rows, c.reshape(1, -1), out, (Axis(rows.shape[0], 1), ax), code, watch)
+    return (out[0] if x.ndim == 1 else np.ascontiguousarray(out.T)), bad
 
 
-def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int,
-                method: str = "direct") -> np.ndarray:
-    from convcli.methods import plan
-
-    chosen = plan(c, method)
+def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int, chosen, watch: bool = False):
+    """The 2-D result and its number of non-finite samples (counted only with ``watch``)."""
     ay, ax = axes
     if x.ndim == 2:
         out = np.empty((ay.length, ax.length), dtype=c.dtype)
-        _plane2d(x, c, out, axes, code, chosen)
-        return out
+        return out, _plane2d(x, c, out, axes, code, chosen, watch)
     channels = x.shape[2]
     out = np.empty((ay.length, ax.length, channels), dtype=c.dtype)
     plane = np.empty((ay.length, ax.length), dtype=c.dtype)
+    bad = 0
     for ch in range(channels):
-        _plane2d(x[:, :, ch], c, plane, axes, code, chosen)
+        bad += _plane2d(x[:, :, ch], c, plane, axes, code, chosen, watch)
         out[:, :, ch] = plane
-    return out
+    return out, bad
 
 
-def _plane2d(x, c, out, axes, code, chosen) -> None:
-    """One 2-D plane by the chosen method (``chosen`` is a :class:`convcli.methods.Plan`)."""
+def _plane2d(x, c, out, axes, code, chosen, watch: bool = False) -> int:
+    """One 2-D plane by the chosen method (``chosen`` is a :class:`convcli.methods.Plan`).
+
+    Returns the number of non-finite outputs when ``watch`` (direct method only), else 0.
+    """
     ay, ax = axes
     if chosen.method == "fft":
         from convcli.fftsplit import fft_correlate_split
 
         out[...] = fft_correlate_split(x, c, axes, BOUNDARIES[code])
-        return
+        return 0
     if chosen.method == "direct":
-        _direct_plane(x, c, out, axes, code)
-        return
+        return _direct_plane(x, c, out, axes, code, watch)
     # separable: rows then columns for each rank-1 term
     term = None
     for i, (col, row) in enumerate(zip(chosen.cols, chosen.rows, strict=True)):
@@ -196,6 +216,7 @@ def _plane2d(x, c, out, axes, code, chosen) -> None:
         _separable_plane(x, col, row, dst, axes, code)
         if i > 0:
             out += dst
+    return 0
 
 
 def _separable_plane(x, col, row, out, axes, code) -> None:
@@ -221,19 +242,22 @@ def _separable_plane(x, col, row, out, axes, code) -> None:
                         ay.offset, ax.offset, ay.stride, ax.stride, ay.dilation, ax.dilation, code, blocks, strip)
 
 
-def _direct_plane(x, c, out, axes, code) -> None:
-    """The direct method on one plane: NumPy for small problems (no JIT start-up), else Numba."""
+def _direct_plane(x, c, out, axes, code, watch: bool = False) -> int:
+    """The direct method on one plane: NumPy for small problems (no JIT start-up), else Numba.
+
+    With ``watch`` (Numba only), returns the number of non-finite outputs; else 0.
+    """
     from convcli import smalldirect
 
     if smalldirect.is_small(out.shape, c.shape):
         smalldirect.correlate2d(x, c, out, axes, BOUNDARIES[code])
-        return
+        return 0
     ay, ax = axes
-    _direct2d(np.ascontiguousarray(x), c, out, (ay.offset, ax.offset), (ay.stride, ax.stride),
-              (ay.dilation, ax.dilation), code)
+    return _direct2d(np.ascontiguousarray(x), c, out, (ay.offset, ax.offset), (ay.stride, ax.stride),
+                     (ay.dilation, ax.dilation), code, watch)
 
 
-def _direct2d(x, c, out, offsets, strides, dilations, code) -> None:
+def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False) -> int:
     from convcli.kernels.direct2d import correlate2d
     from convcli.threads import block_count
 
@@ -242,5 +266,7 @@ def _direct2d(x, c, out, offsets, strides, dilations, code) -> None:
         row_blocks, col_blocks = block_count(oh), 1
     else:
         row_blocks, col_blocks = oh, max(1, min(block_count(ow // 2048 + 1), ow))
+    counts = np.zeros(row_blocks * col_blocks if watch else 0, dtype=np.int64)
     correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
-                code, row_blocks, col_blocks)
+                code, row_blocks, col_blocks, counts)
+    return int(counts.sum())

@@ -67,11 +67,14 @@ def plan(c: np.ndarray, method: str = "auto") -> Plan:
         return Plan("direct")
     if method == "fft":
         return Plan("fft")
+    kh, kw = c.shape
+    direct = taps + PASS_COST * -(-kh // 3) * -(-kw // 3)
+    if method == "auto" and kh + kw + SEPARABLE_TERM_COST >= min(direct, FFT_MIN_TAPS):
+        # not even a rank-1 kernel would be cheaper separated: no SVD (small kernels, every call)
+        return Plan("fft") if taps >= FFT_MIN_TAPS else Plan("direct")
     cols, rows = separable_factors(c, c.dtype)
     if method == "separable":
         return Plan("separable", cols, rows)
-    kh, kw = c.shape
-    direct = taps + PASS_COST * -(-kh // 3) * -(-kw // 3)
     separable = len(cols) * (kh + kw + SEPARABLE_TERM_COST)
     if separable < direct and separable < FFT_MIN_TAPS:
         return Plan("separable", cols, rows)

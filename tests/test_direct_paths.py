@@ -104,3 +104,51 @@ def test_numba_rows_sharing_inputs_match_naive_and_single_rows(numba_only, rng, 
         np.testing.assert_array_equal(shared, single[::dy])
         want = naive_convolve(x.astype(np.float64), k, boundary=boundary, stride=(dy, 1), dilation=(dy, dx))
         np.testing.assert_allclose(shared, want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("where", [(0, 0), (0, 16), (14, 0), (14, 16), (7, 8), (1, 15)])
+@pytest.mark.parametrize("padding", ["same", "valid", "full"])
+@pytest.mark.parametrize("kshape", [(3, 3), (1, 5), (6, 4), (7, 7)])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_numba_kernel_finds_nonfinite_input_anywhere(numba_only, kshape, padding, where, bad):
+    # the kernel's own count of non-finite outputs replaces a pass over the input: every input
+    # sample, corners and borders included, must still be found, whatever the kernel's zeros
+    from convcli.errors import DataError
+
+    x = np.ones((15, 17), np.float32)
+    x[where] = bad
+    k = np.zeros(kshape)
+    k[0, 0] = 1.0
+    for boundary in BOUNDARIES:
+        with pytest.raises(DataError, match="NaN or Inf"):
+            convolve(x, k, padding=padding, boundary=boundary, method="direct")
+    np.testing.assert_array_equal(x[where], bad)  # input unchanged
+    for mode in ("conv", "corr"):  # and with nan="zero" as if the sample were 0
+        x0 = x.copy()
+        x0[where] = 0
+        np.testing.assert_array_equal(convolve(x, k, padding=padding, mode=mode, nan="zero", method="direct"),
+                                      convolve(x0, k, padding=padding, mode=mode, method="direct"))
+
+
+def test_numba_kernel_overflow_of_finite_input_is_not_an_input_error(numba_only):
+    # finite float32 samples whose sum overflows give Inf outputs, as before, and no error
+    x = np.full((20, 20), 3e38, np.float32)
+    got = convolve(x, np.ones((3, 3)), method="direct")
+    assert np.isinf(got).all()
+
+
+@pytest.mark.parametrize("stride,dilation", [((2, 2), (1, 1)), ((1, 1), (2, 3)), ((3, 1), (1, 2))])
+def test_strided_or_dilated_still_check_every_input_sample(numba_only, stride, dilation):
+    # samples the strided/dilated output never reads still make nan="error" fail
+    from convcli.errors import DataError
+
+    x = np.ones((15, 17), np.float32)
+    x[13, 15] = np.nan
+    with pytest.raises(DataError):
+        convolve(x, np.ones((3, 3)), padding="valid", stride=stride, dilation=dilation, method="direct")
+
+
+def test_integer_input_is_not_checked_or_copied_twice(numba_only):
+    x = np.arange(15 * 17, dtype=np.uint8).reshape(15, 17)
+    np.testing.assert_allclose(convolve(x, np.ones((3, 3)), method="direct"),
+                               convolve(x.astype(np.float32), np.ones((3, 3)), method="direct"))

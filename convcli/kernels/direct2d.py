@@ -13,6 +13,11 @@ a few input rows, so each loaded input vector serves up to three output rows. Wi
 are cut into column tiles so that the rows being combined stay in cache. Work is split into blocks
 of output rows (or, for a single row, column chunks); each output sample is computed by one
 thread in a fixed order, so the result does not depend on the number of threads.
+
+With a non-empty ``counts``, each block also counts the NaN/Inf samples of the output it wrote,
+right after writing them (while they are in cache): a NaN or Inf input sample that any tap reads
+makes its output non-finite, so the caller can skip a separate pass over the input when no
+output is non-finite.
 """
 
 import numpy as np
@@ -52,6 +57,16 @@ def _block_strided(o, r0, r1, r2, c, a, t, nr, nt, b, sx, dx, n, assign):
             o[j] = s
         else:
             o[j] += s
+
+
+@njit(cache=True)
+def nonfinite(v):
+    """Number of NaN and Inf samples in the 1-D ``v``."""
+    count = 0
+    for j in range(v.shape[0]):
+        d = v[j] - v[j]  # 0 for finite samples, NaN for NaN and +-Inf
+        count += d != d
+    return count
 
 
 @njit(cache=True)
@@ -137,8 +152,12 @@ def _interior_rows(o0, o1, o2, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundar
 
 
 @njit(cache=True, parallel=True)
-def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blocks):
-    """Fill ``out`` (preallocated) with the correlation of ``x`` with ``c``; see the module doc."""
+def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blocks, counts):
+    """Fill ``out`` (preallocated) with the correlation of ``x`` with ``c``; see the module doc.
+
+    ``counts`` is empty, or has ``row_blocks * col_blocks`` entries that receive each block's
+    number of non-finite output samples.
+    """
     height, width = x.shape
     kh, kw = c.shape
     oh, ow = out.shape
@@ -151,7 +170,9 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
     q_hi = -1 if last < 0 else last // sx  # inclusive
     if q_hi > ow - 1:
         q_hi = ow - 1
+    watch = counts.shape[0] > 0
     for blk in prange(row_blocks * col_blocks):
+        bad = 0
         rb = blk // col_blocks
         cb = blk % col_blocks
         r0 = rb * oh // row_blocks
@@ -164,8 +185,12 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
             if i0 < i1:
                 _border(out[r], x, c, r, c0, i0, oy, ox, sy, sx, dy, dx, boundary)
                 _border(out[r], x, c, r, i1, c1, oy, ox, sy, sx, dy, dx, boundary)
+                if watch:
+                    bad += nonfinite(out[r, c0:i0]) + nonfinite(out[r, i1:c1])
             else:
                 _border(out[r], x, c, r, c0, c1, oy, ox, sy, sx, dy, dx, boundary)
+                if watch:
+                    bad += nonfinite(out[r, c0:c1])
         shared = sx == 1 and sy == dy  # consecutive output rows share input rows
         for q0 in range(i0, i1, TILE):
             n = min(TILE, i1 - q0)
@@ -174,8 +199,15 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
                 if shared and r + 2 < r1:
                     _interior_rows(out[r, q0 : q0 + n], out[r + 1, q0 : q0 + n], out[r + 2, q0 : q0 + n],
                                    x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundary)
+                    if watch:
+                        bad += (nonfinite(out[r, q0 : q0 + n]) + nonfinite(out[r + 1, q0 : q0 + n])
+                                + nonfinite(out[r + 2, q0 : q0 + n]))
                     r += 3
                 else:
                     _interior(out[r, q0 : q0 + n], x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary)
+                    if watch:
+                        bad += nonfinite(out[r, q0 : q0 + n])
                     r += 1
+        if watch:
+            counts[blk] = bad
     return out
