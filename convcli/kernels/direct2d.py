@@ -1,23 +1,25 @@
 """Direct strided, dilated 2-D correlation with boundary handling by index mapping.
 
 ``out[r, q] = sum_{a,t} X[oy + r*sy + a*dy, ox + q*sx + t*dx] * c[a, t]`` where ``X`` is ``x``
-extended by the boundary rule. Rows outside the image are mapped (free; with the zero boundary
-they read a row of zeros, so that the summation grouping never depends on where a row falls).
-Columns are split into an interior range, where every tap is inside the image, and border
-columns done with mapped indices. The interior is computed in blocks of up to 3 kernel rows x 5
-taps per pass over unit-stride views of the rows (``direct_passes.py``; the first pass stores, the
-others add; ``group`` splits a length into near-equal groups), so each output row is loaded and
-stored ``ceil(kh/3)*ceil(kw/5)`` times. At unit column stride with the row stride equal to the row
-dilation, three consecutive output rows are computed together (``block_rows``): they share all but
-a few input rows, so each loaded input vector serves up to three output rows. Wide images
-are cut into column tiles so that the rows being combined stay in cache. Work is split into blocks
-of output rows (or, for a single row, column chunks); each output sample is computed by one
-thread in a fixed order, so the result does not depend on the number of threads.
+extended by the boundary rule. Rows outside the image are mapped (free; with the zero boundary they
+read a row of zeros, so that the summation grouping never depends on where a row falls). Columns
+are split into an interior range, where every tap is inside the image, and the border columns on
+either side, which are computed the same way from a small copy of the input columns they read,
+extended by the boundary rule (``_patch``: a few columns per row). The interior is computed in
+blocks of up to 3 kernel rows x 5 taps per pass over unit-stride views of the rows
+(``direct_passes.py``; the first pass stores, the others add; ``group`` splits a length into near-equal
+groups), so each output row is loaded and stored ``ceil(kh/3)*ceil(kw/5)`` times. At unit
+column stride with the row stride equal to the row dilation, three consecutive output rows are
+computed together (``block_rows``): they share all but a few input rows, so each loaded input
+vector serves up to three output rows. Wide images are cut into column tiles so that the rows being
+combined stay in cache. Work is split into blocks of output rows (or, for a single row, column
+chunks); each output sample is computed by one thread in a fixed order, so the result does not
+depend on the number of threads.
 
 With a non-empty ``counts``, each block also counts the NaN/Inf samples of the output it wrote,
 right after writing them (while they are in cache): a NaN or Inf input sample that any tap reads
-makes its output non-finite, so the caller can skip a separate pass over the input when no
-output is non-finite.
+makes its output non-finite, so the caller can skip a separate pass over the input when no output
+is non-finite.
 """
 
 import numpy as np
@@ -70,20 +72,18 @@ def nonfinite(v):
 
 
 @njit(cache=True)
-def _border(orow, x, c, r, q0, q1, oy, ox, sy, sx, dy, dx, boundary):
+def _patch(x, ox, sx, dx, kw, q0, q1, boundary):
+    """Columns ``ox + q0*sx ..`` of the extended input that outputs ``q0..q1-1`` read (zeros outside for ``zero``)."""
     height, width = x.shape
-    kh, kw = c.shape
-    for q in range(q0, q1):
-        acc = 0.0
-        for a in range(kh):
-            iy = map_index(oy + r * sy + a * dy, height, boundary)
-            if iy < 0:
-                continue
-            for t in range(kw):
-                ix = map_index(ox + q * sx + t * dx, width, boundary)
-                if ix >= 0:
-                    acc += c[a, t] * x[iy, ix]
-        orow[q] = acc
+    p = max(0, (q1 - 1 - q0) * sx + (kw - 1) * dx + 1) if q1 > q0 else 0
+    cols = np.empty(p, dtype=np.int64)
+    for j in range(p):
+        cols[j] = map_index(ox + q0 * sx + j, width, boundary)
+    patch = np.empty((height, p), dtype=x.dtype)
+    for i in range(height):
+        for j in range(p):
+            patch[i, j] = x[i, cols[j]] if cols[j] >= 0 else 0
+    return patch
 
 
 @njit(cache=True)
@@ -151,6 +151,31 @@ def _interior_rows(o0, o1, o2, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundar
         a += nr
 
 
+@njit(cache=True)
+def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, watch):
+    """Output rows ``r0..r1-1``, columns ``q0..q0+n-1``, all of whose taps fall inside ``x``'s columns.
+
+    Returns the number of non-finite results when ``watch``, else 0.
+    """
+    bad = 0
+    shared = sx == 1 and sy == dy  # consecutive output rows share input rows
+    r = r0
+    while r < r1:
+        if shared and r + 2 < r1:
+            _interior_rows(out[r, q0 : q0 + n], out[r + 1, q0 : q0 + n], out[r + 2, q0 : q0 + n],
+                           x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundary)
+            if watch:
+                bad += (nonfinite(out[r, q0 : q0 + n]) + nonfinite(out[r + 1, q0 : q0 + n])
+                        + nonfinite(out[r + 2, q0 : q0 + n]))
+            r += 3
+        else:
+            _interior(out[r, q0 : q0 + n], x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary)
+            if watch:
+                bad += nonfinite(out[r, q0 : q0 + n])
+            r += 1
+    return bad
+
+
 @njit(cache=True, parallel=True)
 def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blocks, counts):
     """Fill ``out`` (preallocated) with the correlation of ``x`` with ``c``; see the module doc.
@@ -158,8 +183,8 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
     ``counts`` is empty, or has ``row_blocks * col_blocks`` entries that receive each block's
     number of non-finite output samples.
     """
-    height, width = x.shape
-    kh, kw = c.shape
+    width = x.shape[1]
+    kw = c.shape[1]
     oh, ow = out.shape
     zero = np.zeros(width, dtype=x.dtype)
     # interior output columns: every tap's column inside [0, width)
@@ -170,44 +195,33 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
     q_hi = -1 if last < 0 else last // sx  # inclusive
     if q_hi > ow - 1:
         q_hi = ow - 1
+    # border columns [0, lb) and [rb, ow), from boundary-extended copies of the columns they read
+    lb = min(q_lo, ow)
+    rb = max(q_hi + 1, lb)
+    left = _patch(x, ox, sx, dx, kw, 0, lb, boundary)
+    right = _patch(x, ox, sx, dx, kw, rb, ow, boundary)
+    zero_left = np.zeros(left.shape[1], dtype=x.dtype)
+    zero_right = np.zeros(right.shape[1], dtype=x.dtype)
     watch = counts.shape[0] > 0
     for blk in prange(row_blocks * col_blocks):
+        rblk = blk // col_blocks
+        cblk = blk % col_blocks
+        r0 = rblk * oh // row_blocks
+        r1 = (rblk + 1) * oh // row_blocks
+        c0 = cblk * ow // col_blocks
+        c1 = (cblk + 1) * ow // col_blocks
         bad = 0
-        rb = blk // col_blocks
-        cb = blk % col_blocks
-        r0 = rb * oh // row_blocks
-        r1 = (rb + 1) * oh // row_blocks
-        c0 = cb * ow // col_blocks
-        c1 = (cb + 1) * ow // col_blocks
+        e = min(c1, lb)
+        if c0 < e:
+            bad += _columns(out, left, zero_left, c, r0, r1, c0, e - c0, oy, 0, sy, sx, dy, dx, boundary, watch)
         i0 = max(c0, q_lo)
         i1 = min(c1, q_hi + 1)
-        for r in range(r0, r1):
-            if i0 < i1:
-                _border(out[r], x, c, r, c0, i0, oy, ox, sy, sx, dy, dx, boundary)
-                _border(out[r], x, c, r, i1, c1, oy, ox, sy, sx, dy, dx, boundary)
-                if watch:
-                    bad += nonfinite(out[r, c0:i0]) + nonfinite(out[r, i1:c1])
-            else:
-                _border(out[r], x, c, r, c0, c1, oy, ox, sy, sx, dy, dx, boundary)
-                if watch:
-                    bad += nonfinite(out[r, c0:c1])
-        shared = sx == 1 and sy == dy  # consecutive output rows share input rows
         for q0 in range(i0, i1, TILE):
-            n = min(TILE, i1 - q0)
-            r = r0
-            while r < r1:
-                if shared and r + 2 < r1:
-                    _interior_rows(out[r, q0 : q0 + n], out[r + 1, q0 : q0 + n], out[r + 2, q0 : q0 + n],
-                                   x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundary)
-                    if watch:
-                        bad += (nonfinite(out[r, q0 : q0 + n]) + nonfinite(out[r + 1, q0 : q0 + n])
-                                + nonfinite(out[r + 2, q0 : q0 + n]))
-                    r += 3
-                else:
-                    _interior(out[r, q0 : q0 + n], x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary)
-                    if watch:
-                        bad += nonfinite(out[r, q0 : q0 + n])
-                    r += 1
+            bad += _columns(out, x, zero, c, r0, r1, q0, min(TILE, i1 - q0), oy, ox, sy, sx, dy, dx, boundary, watch)
+        s = max(c0, rb)
+        if s < c1:
+            bad += _columns(out, right, zero_right, c, r0, r1, s, c1 - s, oy, -rb * sx, sy, sx, dy, dx,
+                            boundary, watch)
         if watch:
             counts[blk] = bad
     return out
