@@ -4,8 +4,10 @@
 extended by the boundary rule. Rows outside the image are mapped (free; with the zero boundary they
 read a row of zeros, so that the summation grouping never depends on where a row falls). Columns
 are split into an interior range, where every tap is inside the image, and the border columns on
-either side, which are computed the same way from a small copy of the input columns they read,
-extended by the boundary rule (``_patch``: a few columns per row). The interior is computed in
+either side. Those are computed transposed: the few input columns they read, extended by the
+boundary rule, become the rows of a small array (``_patch_t``), so that each border column of the
+output is a long row computed with the same vectorised loops as the interior (with the transposed
+kernel). The interior is computed in
 blocks of up to 3 kernel rows x 5 taps per pass over unit-stride views of the rows
 (``direct_passes.py``; the first pass stores, the others add; ``group`` splits a length into near-equal
 groups), so each output row is loaded and stored ``ceil(kh/3)*ceil(kw/5)`` times. At unit
@@ -72,17 +74,20 @@ def nonfinite(v):
 
 
 @njit(cache=True)
-def _patch(x, ox, sx, dx, kw, q0, q1, boundary):
-    """Columns ``ox + q0*sx ..`` of the extended input that outputs ``q0..q1-1`` read (zeros outside for ``zero``)."""
+def _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, q0, q1, boundary):
+    """``P[j, i]`` = extended input at row ``oy + i``, column ``ox + q0*sx + j``: every sample that
+    outputs ``(0..oh-1, q0..q1-1)`` read, transposed (zeros outside for ``zero``)."""
     height, width = x.shape
-    p = max(0, (q1 - 1 - q0) * sx + (kw - 1) * dx + 1) if q1 > q0 else 0
+    p = (q1 - 1 - q0) * sx + (kw - 1) * dx + 1 if q1 > q0 else 0
+    h = (oh - 1) * sy + (kh - 1) * dy + 1 if q1 > q0 else 0
     cols = np.empty(p, dtype=np.int64)
     for j in range(p):
         cols[j] = map_index(ox + q0 * sx + j, width, boundary)
-    patch = np.empty((height, p), dtype=x.dtype)
-    for i in range(height):
+    patch = np.empty((p, h), dtype=x.dtype)
+    for i in range(h):
+        iy = map_index(oy + i, height, boundary)
         for j in range(p):
-            patch[i, j] = x[i, cols[j]] if cols[j] >= 0 else 0
+            patch[j, i] = x[iy, cols[j]] if iy >= 0 and cols[j] >= 0 else 0
     return patch
 
 
@@ -195,13 +200,17 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
     q_hi = -1 if last < 0 else last // sx  # inclusive
     if q_hi > ow - 1:
         q_hi = ow - 1
-    # border columns [0, lb) and [rb, ow), from boundary-extended copies of the columns they read
+    # border columns [0, lb) and [rb, ow): computed transposed (see the module doc), each border
+    # column a row of out_left / out_right, then copied into place
     lb = min(q_lo, ow)
     rb = max(q_hi + 1, lb)
-    left = _patch(x, ox, sx, dx, kw, 0, lb, boundary)
-    right = _patch(x, ox, sx, dx, kw, rb, ow, boundary)
-    zero_left = np.zeros(left.shape[1], dtype=x.dtype)
-    zero_right = np.zeros(right.shape[1], dtype=x.dtype)
+    kh = c.shape[0]
+    ct = np.ascontiguousarray(c.T)
+    left = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, 0, lb, boundary)
+    right = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, rb, ow, boundary)
+    out_left = np.empty((lb, oh), dtype=out.dtype)
+    out_right = np.empty((ow - rb, oh), dtype=out.dtype)
+    zero_t = np.zeros(max(left.shape[1], right.shape[1]), dtype=x.dtype)
     watch = counts.shape[0] > 0
     for blk in prange(row_blocks * col_blocks):
         rblk = blk // col_blocks
@@ -212,16 +221,23 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
         c1 = (cblk + 1) * ow // col_blocks
         bad = 0
         e = min(c1, lb)
-        if c0 < e:
-            bad += _columns(out, left, zero_left, c, r0, r1, c0, e - c0, oy, 0, sy, sx, dy, dx, boundary, watch)
+        if c0 < e and r0 < r1:
+            bad += _columns(out_left, left, zero_t[: left.shape[1]], ct, c0, e, r0, r1 - r0, 0, 0,
+                            sx, sy, dx, dy, boundary, watch)
+            for r in range(r0, r1):
+                for q in range(c0, e):
+                    out[r, q] = out_left[q, r]
         i0 = max(c0, q_lo)
         i1 = min(c1, q_hi + 1)
         for q0 in range(i0, i1, TILE):
             bad += _columns(out, x, zero, c, r0, r1, q0, min(TILE, i1 - q0), oy, ox, sy, sx, dy, dx, boundary, watch)
         s = max(c0, rb)
-        if s < c1:
-            bad += _columns(out, right, zero_right, c, r0, r1, s, c1 - s, oy, -rb * sx, sy, sx, dy, dx,
-                            boundary, watch)
+        if s < c1 and r0 < r1:
+            bad += _columns(out_right, right, zero_t[: right.shape[1]], ct, s - rb, c1 - rb, r0, r1 - r0, 0, 0,
+                            sx, sy, dx, dy, boundary, watch)
+            for r in range(r0, r1):
+                for q in range(s, c1):
+                    out[r, q] = out_right[q - rb, r]
         if watch:
             counts[blk] = bad
     return out
