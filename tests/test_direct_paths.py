@@ -2,8 +2,12 @@
 contract: the rest of the suite mostly uses small arrays (the NumPy path), so here the Numba kernel
 is forced and both are checked against the naive reference and each other."""
 
+from unittest import mock
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convcli import convolve, smalldirect
 from tests.naive import naive_convolve
@@ -152,3 +156,25 @@ def test_integer_input_is_not_checked_or_copied_twice(numba_only):
     x = np.arange(15 * 17, dtype=np.uint8).reshape(15, 17)
     np.testing.assert_allclose(convolve(x, np.ones((3, 3)), method="direct"),
                                convolve(x.astype(np.float32), np.ones((3, 3)), method="direct"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 24), st.integers(1, 24), st.integers(1, 7), st.integers(1, 7),
+       st.sampled_from(BOUNDARIES), st.sampled_from(["same", "valid", "full"]),
+       st.tuples(st.integers(1, 3), st.integers(1, 3)), st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       st.sampled_from(["conv", "corr"]), st.integers(0, 2**32 - 1))
+def test_numba_kernel_random_geometry_matches_naive(h, w, kh, kw, boundary, padding, stride, dilation, mode, seed):
+    # interior, transposed border columns and row mapping together, on random shapes (the
+    # border-only cases included: kernels wider than the image)
+    if padding == "valid" and ((kh - 1) * dilation[0] + 1 > h or (kw - 1) * dilation[1] + 1 > w):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((h, w))
+    k = rng.standard_normal((kh, kw))
+    opts = dict(mode=mode, padding=padding, boundary=boundary, stride=stride, dilation=dilation)
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+        got = convolve(x, k, dtype=np.float64, method="direct", **opts)
+        got32 = convolve(x.astype(np.float32), k, method="direct", **opts)
+    want = naive_convolve(x, k, **opts)
+    np.testing.assert_allclose(got, want, atol=1e-10)
+    np.testing.assert_allclose(got32, want, rtol=1e-4, atol=1e-4)
