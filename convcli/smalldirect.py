@@ -12,6 +12,7 @@ equals the Numba kernel's to floating-point rounding (the summation order differ
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,7 +25,7 @@ SMALL_WORK = 1 << 24  # output samples x taps (~8 ms of NumPy work; loading Numb
 
 def is_small(out_shape: Sequence[int], kshape: Sequence[int]) -> bool:
     """True when the NumPy path is the faster one for a single call in a fresh process."""
-    return int(np.prod(out_shape)) * int(np.prod(kshape)) <= SMALL_WORK
+    return math.prod(out_shape) * math.prod(kshape) <= SMALL_WORK
 
 
 def correlate2d(x: np.ndarray, c: np.ndarray, out: np.ndarray, axes: Sequence[Axis], boundary: str) -> None:
