@@ -1,6 +1,6 @@
 """Tiled 2-D FFT correlation (overlap-save) in Numba: complex FFTs of power-of-two tiles.
 
-Each work item is a pair of neighbouring ``T x T`` tiles of the boundary-extended input, packed as
+Each work item is a pair of consecutive (row-major) ``T x T`` tiles of the boundary-extended input, packed as
 ``a + i*b`` (the kernel is real, so the real and imaginary parts of the inverse transform are the
 two tiles' correlations). A tile is gathered from the input through row/column index maps (the
 boundary rule, so no extended copy of the image is made), transformed along axis 0, transposed,
@@ -102,19 +102,21 @@ def _stages(re, im, wre, wim, twr, twi, g, j0, j1):
 
 
 @njit(cache=True)
-def _fft_axis0(re, im, wre, wim, twr, twi, g):
-    m = re.shape[1]
+def _fft_axis0(re, im, wre, wim, twr, twi, g, m):
+    """FFT along axis 0 of the first ``m`` columns."""
     for j0 in range(0, m, COLUMN_BLOCK):
         _stages(re, im, wre, wim, twr, twi, g, j0, min(j0 + COLUMN_BLOCK, m))
 
 
 @njit(cache=True)
-def _transpose(a, b):
-    """``b = a.T`` for square planes whose side is a multiple of TRANSPOSE_BLOCK."""
+def _transpose(a, b, rows):
+    """``b[:, :rows] = a[:rows].T`` for square planes; ``rows`` and the side are multiples of
+    TRANSPOSE_BLOCK."""
     u = np.uint64
     nb = u(a.shape[0] // TRANSPOSE_BLOCK)
+    rb = u(rows // TRANSPOSE_BLOCK)
     tb = u(TRANSPOSE_BLOCK)
-    for bi in range(nb):
+    for bi in range(rb):
         for bj in range(nb):
             for i in range(bi * tb, bi * tb + tb):
                 for j in range(bj * tb, bj * tb + tb):
@@ -122,12 +124,18 @@ def _transpose(a, b):
 
 
 @njit(cache=True)
-def _fft2(re, im, wre, wim, twr, twi, g):
-    """2-D FFT of the square tile ``re + i*im``; the result, transposed, is left in ``wre``/``wim``."""
-    _fft_axis0(re, im, wre, wim, twr, twi, g)
-    _transpose(re, wre)
-    _transpose(im, wim)
-    _fft_axis0(wre, wim, re, im, twr, twi, g)
+def _fft2(re, im, wre, wim, twr, twi, g, keep=0):
+    """2-D FFT of the square tile ``re + i*im``; the result, transposed, is left in ``wre``/``wim``.
+
+    With ``keep``, only the first ``keep`` columns of the result are computed (a multiple of
+    TRANSPOSE_BLOCK; the others are left undefined).
+    """
+    t = re.shape[0]
+    cols = keep if keep > 0 else t
+    _fft_axis0(re, im, wre, wim, twr, twi, g, t)
+    _transpose(re, wre, cols)
+    _transpose(im, wim, cols)
+    _fft_axis0(wre, wim, re, im, twr, twi, g, cols)
 
 
 @njit(cache=True)
@@ -198,9 +206,10 @@ def correlate_tiles(x, rows, cols, contiguous, kre, kim, twr, twi, itwr, itwi, o
     """
     blocks = scratch.shape[0]
     t = scratch.shape[2]
-    pairs = (ntiles + 1) // 2
-    items = nbands * pairs
+    tiles_all = nbands * ntiles
+    items = (tiles_all + 1) // 2
     oh, ow = out.shape
+    keep = min(t, (b + TRANSPOSE_BLOCK - 1) // TRANSPOSE_BLOCK * TRANSPOSE_BLOCK)
     scale = np.float32(1.0 / (t * t))
     for blk in prange(blocks):
         re = scratch[blk, 0]
@@ -208,11 +217,12 @@ def correlate_tiles(x, rows, cols, contiguous, kre, kim, twr, twi, itwr, itwi, o
         wre = scratch[blk, 2]
         wim = scratch[blk, 3]
         for item in range(blk * items // blocks, (blk + 1) * items // blocks):
-            band = item // pairs
-            t0 = 2 * (item % pairs)
-            t1 = min(t0 + 1, ntiles - 1)
-            _gather(x, rows, cols, band * b, t0 * b, contiguous[t0], re, False)
-            _gather(x, rows, cols, band * b, t1 * b, contiguous[t1], im, t0 + 1 >= ntiles)
+            # tiles 2*item and 2*item + 1 in row-major (band, tile) order
+            f0 = 2 * item
+            f1 = min(f0 + 1, tiles_all - 1)
+            _gather(x, rows, cols, (f0 // ntiles) * b, (f0 % ntiles) * b, contiguous[f0 % ntiles], re, False)
+            _gather(x, rows, cols, (f1 // ntiles) * b, (f1 % ntiles) * b, contiguous[f1 % ntiles], im,
+                    f0 + 1 >= tiles_all)
             _fft2(re, im, wre, wim, twr, twi, np.float32(1.0))
             for i in range(t):
                 ar = wre[i]
@@ -224,14 +234,17 @@ def correlate_tiles(x, rows, cols, contiguous, kre, kim, twr, twi, itwr, itwi, o
                     pi = ar[j] * bi[j] + ai[j] * br[j]
                     ar[j] = pr * scale
                     ai[j] = pi * scale
-            # the spectrum is transposed: transforming axis 0 first undoes the column pass
-            _fft2(wre, wim, re, im, itwr, itwi, np.float32(-1.0))
-            oy0 = (band * b + sy - 1) // sy
-            oy1 = min(oh, (band * b + b + sy - 1) // sy)
+            # the spectrum is transposed: transforming axis 0 first undoes the column pass; only
+            # the first `keep` columns (the valid outputs, rounded up) are transformed back
+            _fft2(wre, wim, re, im, itwr, itwi, np.float32(-1.0), keep)
             for k in range(2):
-                tile = t0 + k
-                if tile >= ntiles:
+                f = f0 + k
+                if f >= tiles_all:
                     break
+                band = f // ntiles
+                tile = f % ntiles
+                oy0 = (band * b + sy - 1) // sy
+                oy1 = min(oh, (band * b + b + sy - 1) // sy)
                 ox0 = (tile * b + sx - 1) // sx
                 ox1 = min(ow, (tile * b + b + sx - 1) // sx)
                 _scatter(re if k == 0 else im, out, band, tile, b, sy, sx, oy0, oy1, ox0, ox1)
