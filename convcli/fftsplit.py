@@ -29,7 +29,7 @@ from convcli.fftconv import _dilate, fft_correlate
 
 SPLIT_MIN_ROWS = 256
 PARTS = 2
-TILED_MIN_OUTPUTS = 1 << 20  # below: NumPy (no Numba import for a small CLI run)
+TILED_MIN_OUTPUTS = 1 << 17  # below (~362x362): NumPy, as fast there and no Numba import
 TILED_MAX_KERNEL = 160  # above: NumPy (tiles of 512 fall out of the L2 cache)
 TILE_SIZES = (32, 64, 128, 256)
 # measured time per T^2*log2(T) of one complex tile pair, relative (fit to 2048x2048 runs)
