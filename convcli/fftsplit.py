@@ -77,7 +77,7 @@ def _index_map(ax: Axis, n: int, span: int, length: int, boundary: str) -> np.nd
 def fft_correlate_tiled(x: np.ndarray, c: np.ndarray, axes: Sequence[Axis], boundary: str,
                         out: np.ndarray | None = None, t: int | None = None) -> np.ndarray:
     """Correlate the plane ``x`` with ``c`` (correlation form) by FFTs of ``t x t`` tiles."""
-    from convcli.kernels.fft2d import correlate_tiles, kernel_spectrum
+    from convcli.kernels.fft2d import correlate_tiles
     from convcli.threads import block_count
 
     ay, ax = axes
@@ -95,9 +95,10 @@ def fft_correlate_tiled(x: np.ndarray, c: np.ndarray, axes: Sequence[Axis], boun
                      for i in range(tiles)])
     twr, twi = _twiddles(t, dtype, False)
     itwr, itwi = _twiddles(t, dtype, True)
-    kre, kim = np.empty((2, t, t), dtype)
-    work = np.empty((2, t, t), dtype)
-    kernel_spectrum(cd, kre, kim, twr, twi, work[0], work[1])
+    # conjugate kernel spectrum in the tiles' transposed layout (float64 NumPy FFT, small)
+    spec = np.fft.fft2(cd.astype(np.float64), s=(t, t)).T
+    kre = np.ascontiguousarray(spec.real, dtype=dtype)
+    kim = np.ascontiguousarray(-spec.imag, dtype=dtype)
     if out is None:
         out = np.empty((ay.length, ax.length), dtype)
     scratch = np.empty((block_count(bands * ((tiles + 1) // 2), per_thread=1), 4, t, t), dtype)

@@ -1,16 +1,19 @@
 """Tiled 2-D FFT correlation (overlap-save) in Numba: complex FFTs of power-of-two tiles.
 
-Each work item is a pair of consecutive (row-major) ``T x T`` tiles of the boundary-extended input, packed as
-``a + i*b`` (the kernel is real, so the real and imaginary parts of the inverse transform are the
-two tiles' correlations). A tile is gathered from the input through row/column index maps (the
-boundary rule, so no extended copy of the image is made), transformed along axis 0, transposed,
-transformed along axis 0 again (the spectrum is kept transposed), multiplied by the conjugate
-kernel spectrum (computed once, same layout), transformed back the same way, and its valid
-``B x B`` corner (``B = T - ke + 1``) is written to the output, subsampled by the stride.
+Each work item is a pair of consecutive (row-major) ``T x T`` tiles of the boundary-extended
+input, packed as ``a + i*b`` (the kernel is real, so the real and imaginary parts of the inverse
+transform are the two tiles' correlations). A tile is gathered from the input through row/column
+index maps (the boundary rule, so no extended copy of the image is made), transformed along axis
+0, transposed, transformed along axis 0 again (the spectrum is kept transposed), multiplied by the
+conjugate kernel spectrum (computed once by the caller, same layout), transformed back the same
+way, and its valid ``B x B`` corner (``B = T - ke + 1``) is written to the output, subsampled by
+the stride.
 
 The 1-D transforms are Stockham radix-4 passes (one radix-2 pass for odd powers of two) along
-axis 0, vectorised over the columns and done in column blocks that stay in cache. Each output
-sample is computed by one thread in a fixed order: results do not depend on the thread count.
+axis 0, vectorised over the columns (a whole tile, up to 256 x 256, stays in the L2 cache; the
+column blocks only matter for larger tiles). Indices are unsigned so that Numba adds no
+negative-index checks, which stop vectorisation. Each output sample is computed by one thread in
+a fixed order: results do not depend on the thread count.
 """
 
 import numpy as np
@@ -136,23 +139,6 @@ def _fft2(re, im, wre, wim, twr, twi, g, keep=0):
     _transpose(re, wre, cols)
     _transpose(im, wim, cols)
     _fft_axis0(wre, wim, re, im, twr, twi, g, cols)
-
-
-@njit(cache=True)
-def kernel_spectrum(kern, sre, sim, twr, twi, wre, wim):
-    """Conjugate 2-D spectrum (transposed layout) of the correlation kernel ``kern`` zero-padded to T x T."""
-    sre[:, :] = 0.0
-    sim[:, :] = 0.0
-    kh, kw = kern.shape
-    for i in range(kh):
-        for j in range(kw):
-            sre[i, j] = kern[i, j]
-    _fft2(sre, sim, wre, wim, twr, twi, np.float32(1.0))
-    n = sre.shape[0]
-    for i in range(n):
-        for j in range(n):
-            sre[i, j] = wre[i, j]
-            sim[i, j] = -wim[i, j]
 
 
 @njit(cache=True)
