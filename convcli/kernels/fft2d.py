@@ -10,26 +10,30 @@ way, and its valid ``B x B`` corner (``B = T - ke + 1``) is written to the outpu
 the stride.
 
 The 1-D transforms are Stockham radix-4 passes (one radix-2 pass for odd powers of two) along
-axis 0, vectorised over the columns (a whole tile, up to 256 x 256, stays in the L2 cache; the
-column blocks only matter for larger tiles). Indices are unsigned so that Numba adds no
-negative-index checks, which stop vectorisation. Each output sample is computed by one thread in
-a fixed order: results do not depend on the thread count.
+axis 0, vectorised over the columns (a whole tile, up to 256 x 256, stays in the L2 cache;
+blocks of columns were slower); the radix-2 pass of the first axis is fused with the transpose.
+Indices are unsigned so that Numba adds no negative-index checks, which stop vectorisation.
+Each output sample is computed by one thread in a fixed order: results do not depend on the
+thread count.
 """
 
 import numpy as np
 from numba import njit, prange
 
-COLUMN_BLOCK = 1024  # columns per Stockham block
 TRANSPOSE_BLOCK = 16
 
 
 @njit(cache=True)
-def _stages(re, im, wre, wim, twr, twi, g, j0, j1):
+def _stages(re, im, wre, wim, twr, twi, g, j0, j1, defer2):
     """FFT along axis 0 of columns ``j0:j1`` of ``re``/``im`` (length ``n`` = rows, a power of 2).
 
     ``twr + i*twi`` holds ``exp(-2*pi*i*k/n)`` (conjugated for the inverse), ``g`` is +1 for the
     forward and -1 for the inverse transform. The result is left in ``re``/``im``. Indices are
     unsigned so that Numba adds no negative-index checks (which stop vectorisation).
+
+    With ``defer2``, a final radix-2 pass (odd powers of two) is left to the caller (see
+    :func:`_transpose2`) and the data stay where the radix-4 passes left them: returns True when
+    that is ``wre``/``wim``.
     """
     u = np.uint64
     n = u(re.shape[0])
@@ -85,6 +89,8 @@ def _stages(re, im, wre, wim, twr, twi, g, j0, j1):
         swapped = not swapped
         ln = q4
         s *= u(4)
+    if defer2 and ln == u(2):
+        return swapped
     if ln == u(2):  # last radix-2 pass (twiddles are 1)
         for q in range(s):
             for j in range(j0, j1):
@@ -102,13 +108,7 @@ def _stages(re, im, wre, wim, twr, twi, g, j0, j1):
             for j in range(j0, j1):
                 re[i, j] = wre[i, j]
                 im[i, j] = wim[i, j]
-
-
-@njit(cache=True)
-def _fft_axis0(re, im, wre, wim, twr, twi, g, m):
-    """FFT along axis 0 of the first ``m`` columns."""
-    for j0 in range(0, m, COLUMN_BLOCK):
-        _stages(re, im, wre, wim, twr, twi, g, j0, min(j0 + COLUMN_BLOCK, m))
+    return False
 
 
 @njit(cache=True)
@@ -127,18 +127,52 @@ def _transpose(a, b, rows):
 
 
 @njit(cache=True)
-def _fft2(re, im, wre, wim, twr, twi, g, keep=0):
-    """2-D FFT of the square tile ``re + i*im``; the result, transposed, is left in ``wre``/``wim``.
+def _transpose2(a, b, rows):
+    """The deferred last radix-2 pass of an axis-0 FFT fused with the transpose: ``b[:, :rows]``
+    gets rows ``:rows`` of ``[a[:h] + a[h:], a[:h] - a[h:]]`` (``h`` = half the side), transposed.
+    The radix-2 pass has no twiddles, so real and imaginary planes are done separately."""
+    u = np.uint64
+    n = a.shape[0]
+    h = u(n // 2)
+    nb = u(n // TRANSPOSE_BLOCK)
+    rb = u(rows // TRANSPOSE_BLOCK)
+    tb = u(TRANSPOSE_BLOCK)
+    for bi in range(rb):
+        for bj in range(nb):
+            for i in range(bi * tb, bi * tb + tb):
+                if i < h:
+                    for j in range(bj * tb, bj * tb + tb):
+                        b[j, i] = a[i, j] + a[i + h, j]
+                else:
+                    for j in range(bj * tb, bj * tb + tb):
+                        b[j, i] = a[i - h, j] - a[i, j]
 
-    With ``keep``, only the first ``keep`` columns of the result are computed (a multiple of
-    TRANSPOSE_BLOCK; the others are left undefined).
+
+@njit(cache=True)
+def _fft2(re, im, wre, wim, twr, twi, g, keep):
+    """2-D FFT of the square tile ``re + i*im``, the result transposed; returns True when the result
+    is in ``wre``/``wim``, False when it is in ``re``/``im`` (the other pair is overwritten).
+
+    Only the first ``keep`` columns of the result are computed (a multiple of TRANSPOSE_BLOCK, or
+    the side; the others are left undefined).
     """
     t = re.shape[0]
-    cols = keep if keep > 0 else t
-    _fft_axis0(re, im, wre, wim, twr, twi, g, t)
-    _transpose(re, wre, cols)
-    _transpose(im, wim, cols)
-    _fft_axis0(wre, wim, re, im, twr, twi, g, cols)
+    half_steps = 0
+    m = t
+    while m > 1:
+        m //= 2
+        half_steps += 1
+    odd = half_steps % 2 == 1  # log2(t) odd: the last pass is radix-2, fused into the transpose
+    in_work = _stages(re, im, wre, wim, twr, twi, g, 0, t, odd)
+    sr, si, dr, di = (wre, wim, re, im) if in_work else (re, im, wre, wim)
+    if odd:
+        _transpose2(sr, dr, keep)
+        _transpose2(si, di, keep)
+    else:
+        _transpose(sr, dr, keep)
+        _transpose(si, di, keep)
+    _stages(dr, di, sr, si, twr, twi, g, 0, keep, False)
+    return not in_work
 
 
 @njit(cache=True)
@@ -209,10 +243,11 @@ def correlate_tiles(x, rows, cols, contiguous, kre, kim, twr, twi, itwr, itwi, o
             _gather(x, rows, cols, (f0 // ntiles) * b, (f0 % ntiles) * b, contiguous[f0 % ntiles], re, False)
             _gather(x, rows, cols, (f1 // ntiles) * b, (f1 % ntiles) * b, contiguous[f1 % ntiles], im,
                     f0 + 1 >= tiles_all)
-            _fft2(re, im, wre, wim, twr, twi, np.float32(1.0))
+            in_w = _fft2(re, im, wre, wim, twr, twi, np.float32(1.0), t)
+            sre, sim, ore, oim = (wre, wim, re, im) if in_w else (re, im, wre, wim)
             for i in range(t):
-                ar = wre[i]
-                ai = wim[i]
+                ar = sre[i]
+                ai = sim[i]
                 br = kre[i]
                 bi = kim[i]
                 for j in range(t):
@@ -222,7 +257,8 @@ def correlate_tiles(x, rows, cols, contiguous, kre, kim, twr, twi, itwr, itwi, o
                     ai[j] = pi * scale
             # the spectrum is transposed: transforming axis 0 first undoes the column pass; only
             # the first `keep` columns (the valid outputs, rounded up) are transformed back
-            _fft2(wre, wim, re, im, itwr, itwi, np.float32(-1.0), keep)
+            in_w = _fft2(sre, sim, ore, oim, itwr, itwi, np.float32(-1.0), keep)
+            rre, rim = (ore, oim) if in_w else (sre, sim)
             for k in range(2):
                 f = f0 + k
                 if f >= tiles_all:
@@ -233,4 +269,4 @@ def correlate_tiles(x, rows, cols, contiguous, kre, kim, twr, twi, itwr, itwi, o
                 oy1 = min(oh, (band * b + b + sy - 1) // sy)
                 ox0 = (tile * b + sx - 1) // sx
                 ox1 = min(ow, (tile * b + b + sx - 1) // sx)
-                _scatter(re if k == 0 else im, out, band, tile, b, sy, sx, oy0, oy1, ox0, ox1)
+                _scatter(rre if k == 0 else rim, out, band, tile, b, sy, sx, oy0, oy1, ox0, ox1)
