@@ -121,8 +121,8 @@ def _transpose(a, b, rows):
     tb = u(TRANSPOSE_BLOCK)
     for bi in range(rb):
         for bj in range(nb):
-            for i in range(bi * tb, bi * tb + tb):
-                for j in range(bj * tb, bj * tb + tb):
+            for j in range(bj * tb, bj * tb + tb):  # contiguous stores are faster than contiguous loads
+                for i in range(bi * tb, bi * tb + tb):
                     b[j, i] = a[i, j]
 
 
@@ -138,13 +138,14 @@ def _transpose2(a, b, rows):
     rb = u(rows // TRANSPOSE_BLOCK)
     tb = u(TRANSPOSE_BLOCK)
     for bi in range(rb):
+        i0 = bi * tb
         for bj in range(nb):
-            for i in range(bi * tb, bi * tb + tb):
-                if i < h:
-                    for j in range(bj * tb, bj * tb + tb):
+            for j in range(bj * tb, bj * tb + tb):
+                if i0 < h:  # h is a multiple of the block: a block is all sums or all differences
+                    for i in range(i0, i0 + tb):
                         b[j, i] = a[i, j] + a[i + h, j]
                 else:
-                    for j in range(bj * tb, bj * tb + tb):
+                    for i in range(i0, i0 + tb):
                         b[j, i] = a[i - h, j] - a[i, j]
 
 
