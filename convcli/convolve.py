@@ -201,7 +201,7 @@ def _plane2d(x, c, out, axes, code, chosen, watch: bool = False) -> int:
     if chosen.method == "fft":
         from convcli.fftsplit import fft_correlate_split
 
-        out[...] = fft_correlate_split(x, c, axes, BOUNDARIES[code])
+        fft_correlate_split(x, c, axes, BOUNDARIES[code], out=out)
         return 0
     if chosen.method == "direct":
         return _direct_plane(x, c, out, axes, code, watch)

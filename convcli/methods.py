@@ -5,14 +5,23 @@
 - direct: ``kh*kw`` taps, plus a fixed cost per pass over the output;
 - separable: ``r*(kh + kw)`` taps for a kernel of numerical rank ``r`` (singular values above
   ``rank_tolerance``), plus two passes and a temporary per term;
-- FFT: about constant per sample; it is chosen when the direct cost is above ``FFT_MIN_TAPS``.
+- FFT: about constant per sample (``FFT_COST``); it is chosen for a 2-D kernel of at least
+  ``FFT_MIN_TAPS`` taps (``FFT_MIN_TAPS_1D`` for a 1-D one) unless a separable sum is cheaper.
 
 The constants were measured with ``python -m benchmarks.bench_methods`` (float32 2048x2048,
 random dense kernels, reflect boundary, medians of interleaved runs) on the project's 2-core AMD
-EPYC (AVX-512) machine, 2026-11-27, busy: FFT/direct time 2.28 at 15x15, 1.29 at 21x21, 0.70 at
-25x25, 0.44 at 31x31, so FFT starts at 500 taps (~23x23); separable (rank-1)/direct time 1.18 at
-7x7 and 9x9, 0.76 at 11x11, 0.37 at 13x13, i.e. a rank-1 term costs about as much as 100 direct
-taps beyond its ``kh + kw``.
+EPYC (AVX-512) machine, shared (load average 3.3-4).
+2026-11-27 21:48-21:50 UTC, two runs, with the tiled Numba FFT (``convcli/fftsplit.py``):
+FFT/direct time 2.26-2.58 at 7x7, 1.05-1.10 at 11x11, 0.90 at 12x12, 0.68-0.82 at 13x13,
+0.51-0.58 at 15x15, 0.23-0.28 at 21x21, 0.19 at 25x25, 0.11 at 31x31, so FFT starts at 144 taps
+(12x12) and costs about 170-230 direct taps per sample (``FFT_COST`` 200); separable
+(rank-1)/direct time 0.69-0.78 at 7x7, 0.52-0.56 at 9x9, 0.35 at 11x11, 0.25-0.27 at 13x13,
+0.23-0.24 at 15x15, i.e. a rank-1 term costs about as much as 55-66 direct taps beyond its
+``kh + kw`` (``SEPARABLE_TERM_COST`` 60).
+Earlier (same day, NumPy's pocketfft on two halves): FFT/direct 2.28 at 15x15, 1.29 at 21x21,
+0.70 at 25x25, 0.44 at 31x31 (FFT from 500 taps); separable (rank-1)/direct 1.18 at 7x7 and 9x9,
+0.76 at 11x11, 0.37 at 13x13 (term cost 100). 1-D kernels keep the FFT from 500 taps (one direct
+pass each; not re-measured).
 Every method gives the same result as ``direct`` to floating-point rounding.
 """
 
@@ -24,9 +33,11 @@ import numpy as np
 
 METHODS = ("auto", "direct", "separable", "fft")
 
-FFT_MIN_TAPS = 500  # direct below, FFT from here (see the module doc)
+FFT_MIN_TAPS = 144  # 2-D kernels: direct below, FFT from here (see the module doc)
+FFT_MIN_TAPS_1D = 500  # 1-D kernels (one direct pass)
+FFT_COST = 200  # the FFT's time per output sample, in direct taps
 PASS_COST = 6  # fixed cost of one pass over the output, in taps
-SEPARABLE_TERM_COST = 100  # two passes over the whole image and a temporary, per rank-1 term
+SEPARABLE_TERM_COST = 60  # two passes over the whole image and a temporary, per rank-1 term
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ def plan(c: np.ndarray, method: str = "auto") -> Plan:
     """Choose the algorithm for the 1-D or 2-D correlation kernel ``c`` (see the module doc)."""
     taps = c.size
     if c.ndim == 1 or 1 in c.shape:  # a 1-D kernel is already separable: direct is one pass
-        if method == "fft" or (method == "auto" and taps >= FFT_MIN_TAPS):
+        if method == "fft" or (method == "auto" and taps >= FFT_MIN_TAPS_1D):
             return Plan("fft")
         return Plan("direct")
     if method == "direct":
@@ -69,14 +80,14 @@ def plan(c: np.ndarray, method: str = "auto") -> Plan:
         return Plan("fft")
     kh, kw = c.shape
     direct = taps + PASS_COST * -(-kh // 3) * -(-kw // 3)
-    if method == "auto" and kh + kw + SEPARABLE_TERM_COST >= min(direct, FFT_MIN_TAPS):
+    if method == "auto" and kh + kw + SEPARABLE_TERM_COST >= min(direct, FFT_COST):
         # not even a rank-1 kernel would be cheaper separated: no SVD (small kernels, every call)
         return Plan("fft") if taps >= FFT_MIN_TAPS else Plan("direct")
     cols, rows = separable_factors(c, c.dtype)
     if method == "separable":
         return Plan("separable", cols, rows)
     separable = len(cols) * (kh + kw + SEPARABLE_TERM_COST)
-    if separable < direct and separable < FFT_MIN_TAPS:
+    if separable < direct and separable < FFT_COST:
         return Plan("separable", cols, rows)
     if taps >= FFT_MIN_TAPS:
         return Plan("fft")
