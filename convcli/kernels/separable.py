@@ -20,7 +20,7 @@ fixed order, whatever the thread count.
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.direct2d import TAPS, group
+from convcli.kernels.direct2d import TAPS, group, nonfinite
 from convcli.kernels.direct_passes import block_unit
 from convcli.kernels.sep_passes import fold_pass
 
@@ -142,8 +142,11 @@ def _horizontal(o, v, row2, b, dx, n, sym):
 
 @njit(cache=True, parallel=True)
 def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy, dx, boundary, row_blocks,
-                        sym_col, sym_row):
+                        sym_col, sym_row, counts):
     """``out`` = correlation of ``x`` with ``outer(col2[:, 0], row2[0])``.
+
+    ``counts`` is empty, or has ``row_blocks`` entries that receive each block's number of NaN/Inf
+    output samples (counted while the row is in cache, as ``direct2d.correlate2d`` does).
 
     ``buf`` is ``(row_blocks, L)`` scratch space, ``L = max(ox + (ow-1)*sx + (kw-1)*dx, width-1) - min(ox, 0) + 1``;
     ``hbuf`` is ``(row_blocks, (ow-1)*sx + 1)`` when ``sx > 1``; ``zrow`` is ``width`` zeros.
@@ -153,8 +156,10 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
     off = -min(ox, 0)  # buf index of input column 0
     span = buf.shape[1]
     b = ox + off
+    watch = counts.shape[0] > 0
     for blk in prange(row_blocks):
         v = buf[blk]
+        bad = 0
         for r in range(blk * oh // row_blocks, (blk + 1) * oh // row_blocks):
             vc = v[off : off + width]
             if sym_col:
@@ -175,4 +180,8 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
                 o = out[r]
                 for q in range(ow):
                     o[q] = h[q * sx]
+            if watch:
+                bad += nonfinite(out[r])
+        if watch:
+            counts[blk] = bad
     return out
