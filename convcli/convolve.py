@@ -252,7 +252,7 @@ def _separable_plane(x, col, row, out, axes, code, watch: bool = False) -> int:
     row, sym_row = _exactly_symmetric(row)
     # one boundary-extended row of vertical results per thread (see the kernel's doc)
     last = ax.offset + (ow - 1) * ax.stride + (row.size - 1) * ax.dilation
-    buf = np.empty((blocks, max(last, width - 1) - min(ax.offset, 0) + 1), dtype=out.dtype)
+    buf = np.empty((blocks, 2, max(last, width - 1) - min(ax.offset, 0) + 1), dtype=out.dtype)
     hbuf = np.empty((blocks, (ow - 1) * ax.stride + 1 if ax.stride > 1 else 1), dtype=out.dtype)
     counts = np.zeros(blocks if watch else 0, dtype=np.int64)
     correlate_separable(np.ascontiguousarray(x), col.reshape(-1, 1), row.reshape(1, -1), out, buf, hbuf,

@@ -3,6 +3,9 @@
 ``_cP`` stores (``assign``) or adds into ``o[0:n]`` the centre term ``wc*rc[j]`` plus ``P`` folded
 pairs ``wK*(aK[j] + bK[j])``; ``_pP`` the same without the centre term. Terms are summed left to
 right: centre, then pair 0, 1, ...
+``_cPx2`` / ``_pPx2`` compute two consecutive output rows of a vertical pass at once from shared
+input rows ``l0, l1, ...`` (going up from the first row's centre) and ``r1, r2, ...`` (going down),
+each row's terms in the same order as ``_cP`` / ``_pP``.
 """
 
 from numba import njit
@@ -304,3 +307,186 @@ def fold_pass(
         _p5(o, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
     elif pairs == 6:
         _p6(o, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+
+
+@njit(cache=True)
+def _c0x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = l0[:n]
+    r1 = r1[:n]
+    if assign:
+        for j in range(n):
+            v0 = wc * l0[j]
+            v1 = wc * r1[j]
+            o0[j] = v0
+            o1[j] = v1
+    else:
+        for j in range(n):
+            v0 = wc * l0[j]
+            v1 = wc * r1[j]
+            o0[j] += v0
+            o1[j] += v1
+
+
+@njit(cache=True)
+def _c1x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = l0[:n]
+    l1 = l1[:n]
+    r1 = r1[:n]
+    r2 = r2[:n]
+    if assign:
+        for j in range(n):
+            v0 = wc * l0[j] + w1 * (l1[j] + r1[j])
+            v1 = wc * r1[j] + w1 * (l0[j] + r2[j])
+            o0[j] = v0
+            o1[j] = v1
+    else:
+        for j in range(n):
+            v0 = wc * l0[j] + w1 * (l1[j] + r1[j])
+            v1 = wc * r1[j] + w1 * (l0[j] + r2[j])
+            o0[j] += v0
+            o1[j] += v1
+
+
+@njit(cache=True)
+def _c2x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = l0[:n]
+    l1 = l1[:n]
+    l2 = l2[:n]
+    r1 = r1[:n]
+    r2 = r2[:n]
+    r3 = r3[:n]
+    if assign:
+        for j in range(n):
+            v0 = wc * l0[j] + w1 * (l1[j] + r1[j]) + w2 * (l2[j] + r2[j])
+            v1 = wc * r1[j] + w1 * (l0[j] + r2[j]) + w2 * (l1[j] + r3[j])
+            o0[j] = v0
+            o1[j] = v1
+    else:
+        for j in range(n):
+            v0 = wc * l0[j] + w1 * (l1[j] + r1[j]) + w2 * (l2[j] + r2[j])
+            v1 = wc * r1[j] + w1 * (l0[j] + r2[j]) + w2 * (l1[j] + r3[j])
+            o0[j] += v0
+            o1[j] += v1
+
+
+@njit(cache=True)
+def _c3x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = l0[:n]
+    l1 = l1[:n]
+    l2 = l2[:n]
+    l3 = l3[:n]
+    r1 = r1[:n]
+    r2 = r2[:n]
+    r3 = r3[:n]
+    r4 = r4[:n]
+    if assign:
+        for j in range(n):
+            v0 = (
+                wc * l0[j] + w1 * (l1[j] + r1[j]) + w2 * (l2[j] + r2[j])
+                + w3 * (l3[j] + r3[j])
+            )
+            v1 = (
+                wc * r1[j] + w1 * (l0[j] + r2[j]) + w2 * (l1[j] + r3[j])
+                + w3 * (l2[j] + r4[j])
+            )
+            o0[j] = v0
+            o1[j] = v1
+    else:
+        for j in range(n):
+            v0 = (
+                wc * l0[j] + w1 * (l1[j] + r1[j]) + w2 * (l2[j] + r2[j])
+                + w3 * (l3[j] + r3[j])
+            )
+            v1 = (
+                wc * r1[j] + w1 * (l0[j] + r2[j]) + w2 * (l1[j] + r3[j])
+                + w3 * (l2[j] + r4[j])
+            )
+            o0[j] += v0
+            o1[j] += v1
+
+
+@njit(cache=True)
+def _p1x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = l0[:n]
+    l1 = l1[:n]
+    r1 = r1[:n]
+    r2 = r2[:n]
+    if assign:
+        for j in range(n):
+            v0 = w1 * (l1[j] + r1[j])
+            v1 = w1 * (l0[j] + r2[j])
+            o0[j] = v0
+            o1[j] = v1
+    else:
+        for j in range(n):
+            v0 = w1 * (l1[j] + r1[j])
+            v1 = w1 * (l0[j] + r2[j])
+            o0[j] += v0
+            o1[j] += v1
+
+
+@njit(cache=True)
+def _p2x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = l0[:n]
+    l1 = l1[:n]
+    l2 = l2[:n]
+    r1 = r1[:n]
+    r2 = r2[:n]
+    r3 = r3[:n]
+    if assign:
+        for j in range(n):
+            v0 = w1 * (l1[j] + r1[j]) + w2 * (l2[j] + r2[j])
+            v1 = w1 * (l0[j] + r2[j]) + w2 * (l1[j] + r3[j])
+            o0[j] = v0
+            o1[j] = v1
+    else:
+        for j in range(n):
+            v0 = w1 * (l1[j] + r1[j]) + w2 * (l2[j] + r2[j])
+            v1 = w1 * (l0[j] + r2[j]) + w2 * (l1[j] + r3[j])
+            o0[j] += v0
+            o1[j] += v1
+
+
+@njit(cache=True)
+def _p3x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = l0[:n]
+    l1 = l1[:n]
+    l2 = l2[:n]
+    l3 = l3[:n]
+    r1 = r1[:n]
+    r2 = r2[:n]
+    r3 = r3[:n]
+    r4 = r4[:n]
+    if assign:
+        for j in range(n):
+            v0 = w1 * (l1[j] + r1[j]) + w2 * (l2[j] + r2[j]) + w3 * (l3[j] + r3[j])
+            v1 = w1 * (l0[j] + r2[j]) + w2 * (l1[j] + r3[j]) + w3 * (l2[j] + r4[j])
+            o0[j] = v0
+            o1[j] = v1
+    else:
+        for j in range(n):
+            v0 = w1 * (l1[j] + r1[j]) + w2 * (l2[j] + r2[j]) + w3 * (l3[j] + r3[j])
+            v1 = w1 * (l0[j] + r2[j]) + w2 * (l1[j] + r3[j]) + w3 * (l2[j] + r4[j])
+            o0[j] += v0
+            o1[j] += v1
+
+
+@njit(cache=True)
+def fold_pass2(
+    o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, centre, pairs, assign
+):
+    """Dispatch to the two-row loop for ``pairs`` pairs, with or without the centre term."""
+    if centre and pairs == 0:
+        _c0x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif centre and pairs == 1:
+        _c1x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif centre and pairs == 2:
+        _c2x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif centre and pairs == 3:
+        _c3x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif pairs == 1:
+        _p1x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif pairs == 2:
+        _p2x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif pairs == 3:
+        _p3x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)

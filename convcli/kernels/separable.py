@@ -22,7 +22,7 @@ from numba import njit, prange
 from convcli.kernels.boundary import map_index
 from convcli.kernels.direct2d import TAPS, group, nonfinite
 from convcli.kernels.direct_passes import block_unit
-from convcli.kernels.sep_passes import fold_pass
+from convcli.kernels.sep_passes import fold_pass, fold_pass2
 
 COLUMN_TAPS = 6  # vertical taps per pass (kernels that are not symmetric)
 # Folded tap pairs per pass over the row (symmetric kernels). Vertical: rows 8 KiB apart (or any
@@ -75,6 +75,32 @@ def _vertical_sym(v, x, zrow, col2, i0, dy, boundary):
                   n, first and centre, m, first)
         first = False
         k += m
+
+
+@njit(cache=True)
+def _vertical_sym2(v0, v1, x, zrow, col2, i0, dy, boundary):
+    """Two output rows (centres ``i0 + m*dy`` and one ``dy`` below) of an odd symmetric ``col2``:
+    each input row is loaded once for both; each row's sum as in ``_vertical_sym``."""
+    kh = col2.shape[0]
+    n = x.shape[1]
+    m = kh // 2
+    c = i0 + m * dy
+    d0 = 0
+    first = True
+    while first or d0 < m:
+        p = min(PAIRS_V, m - d0)
+        l0 = _xrow(x, zrow, c - d0 * dy, True, boundary)
+        l1 = _xrow(x, zrow, c - (d0 + 1) * dy, p > 0, boundary)
+        l2 = _xrow(x, zrow, c - (d0 + 2) * dy, p > 1, boundary)
+        l3 = _xrow(x, zrow, c - (d0 + 3) * dy, p > 2, boundary)
+        r1 = _xrow(x, zrow, c + (d0 + 1) * dy, True, boundary)
+        r2 = _xrow(x, zrow, c + (d0 + 2) * dy, p > 0, boundary)
+        r3 = _xrow(x, zrow, c + (d0 + 3) * dy, p > 1, boundary)
+        r4 = _xrow(x, zrow, c + (d0 + 4) * dy, p > 2, boundary)
+        fold_pass2(v0, v1, l0, l1, l2, l3, r1, r2, r3, r4, col2[m, 0], col2[max(m - d0 - 1, 0), 0],
+                   col2[max(m - d0 - 2, 0), 0], col2[max(m - d0 - 3, 0), 0], n, first, p, first)
+        first = False
+        d0 += p
 
 
 @njit(cache=True)
@@ -148,40 +174,56 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
     ``counts`` is empty, or has ``row_blocks`` entries that receive each block's number of NaN/Inf
     output samples (counted while the row is in cache, as ``direct2d.correlate2d`` does).
 
-    ``buf`` is ``(row_blocks, L)`` scratch space, ``L = max(ox + (ow-1)*sx + (kw-1)*dx, width-1) - min(ox, 0) + 1``;
+    ``buf`` is ``(row_blocks, 2, L)`` scratch space, ``L = max(ox + (ow-1)*sx + (kw-1)*dx, width-1) - min(ox, 0) + 1``;
     ``hbuf`` is ``(row_blocks, (ow-1)*sx + 1)`` when ``sx > 1``; ``zrow`` is ``width`` zeros.
     """
     width = x.shape[1]
     oh, ow = out.shape
     off = -min(ox, 0)  # buf index of input column 0
-    span = buf.shape[1]
-    b = ox + off
     watch = counts.shape[0] > 0
+    two = sym_col and col2.shape[0] % 2 == 1 and sy == dy  # consecutive output rows share input rows
     for blk in prange(row_blocks):
-        v = buf[blk]
+        v0 = buf[blk, 0]
+        v1 = buf[blk, 1]
         bad = 0
-        for r in range(blk * oh // row_blocks, (blk + 1) * oh // row_blocks):
-            vc = v[off : off + width]
+        r = blk * oh // row_blocks
+        end = (blk + 1) * oh // row_blocks
+        while r < end:
+            i0 = oy + r * sy
+            if two and r + 1 < end:
+                _vertical_sym2(v0[off : off + width], v1[off : off + width], x, zrow, col2, i0, dy, boundary)
+                bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row, watch)
+                bad += _finish(out[r + 1], v1, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row, watch)
+                r += 2
+                continue
             if sym_col:
-                _vertical_sym(vc, x, zrow, col2, oy + r * sy, dy, boundary)
+                _vertical_sym(v0[off : off + width], x, zrow, col2, i0, dy, boundary)
             else:
-                _vertical(vc, x, zrow, col2, oy + r * sy, dy, boundary)
-            for p in range(off):
-                ix = map_index(p - off, width, boundary)
-                v[p] = v[off + ix] if ix >= 0 else 0
-            for p in range(off + width, span):
-                ix = map_index(p - off, width, boundary)
-                v[p] = v[off + ix] if ix >= 0 else 0
-            if sx == 1:
-                _horizontal(out[r], v, row2, b, dx, ow, sym_row)
-            else:
-                h = hbuf[blk]
-                _horizontal(h, v, row2, b, dx, (ow - 1) * sx + 1, sym_row)
-                o = out[r]
-                for q in range(ow):
-                    o[q] = h[q * sx]
-            if watch:
-                bad += nonfinite(out[r])
+                _vertical(v0[off : off + width], x, zrow, col2, i0, dy, boundary)
+            bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row, watch)
+            r += 1
         if watch:
             counts[blk] = bad
     return out
+
+
+@njit(cache=True)
+def _finish(o, v, h, row2, off, width, ox, sx, dx, boundary, sym_row, watch):
+    """Extend the vertical results ``v[off : off + width]`` by the boundary rule, run the horizontal
+    pass into the output row ``o``; the number of its non-finite samples when ``watch``."""
+    span = v.shape[0]
+    for p in range(off):
+        ix = map_index(p - off, width, boundary)
+        v[p] = v[off + ix] if ix >= 0 else 0
+    for p in range(off + width, span):
+        ix = map_index(p - off, width, boundary)
+        v[p] = v[off + ix] if ix >= 0 else 0
+    b = ox + off
+    ow = o.shape[0]
+    if sx == 1:
+        _horizontal(o, v, row2, b, dx, ow, sym_row)
+    else:
+        _horizontal(h, v, row2, b, dx, (ow - 1) * sx + 1, sym_row)
+        for q in range(ow):
+            o[q] = h[q * sx]
+    return nonfinite(o) if watch else 0
