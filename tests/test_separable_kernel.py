@@ -154,3 +154,26 @@ def test_rank1_factors_agree_with_the_svd(rng, dtype):
     assert _rank1_factors(two, np.float64) is None
     assert len(plan(two, "separable").cols) == 2
     assert _rank1_factors(np.zeros((3, 3)), np.float64) is None
+
+
+def test_rank2_multichannel_and_nan_propagation_match_naive(numba_only, rng):
+    from tests.naive import naive_channels
+
+    g = gaussian_1d(1.5)
+    b = _symmetric(rng, g.size)
+    k = np.outer(g, g) + np.outer(b, rng.standard_normal(g.size))  # rank 2: two fused passes, summed
+    assert len(plan(k, "separable").cols) == 2
+    x = rng.standard_normal((40, 45, 3))
+    for boundary in BOUNDARIES:
+        got = convolve(x, k, dtype=np.float64, boundary=boundary, method="separable")
+        np.testing.assert_allclose(got, naive_channels(x, k, boundary=boundary), atol=1e-10)
+    # nan="propagate": NaN reaches exactly the outputs whose window holds it (zero weights too),
+    # and zero-boundary rows outside the image stay zeros
+    x2 = rng.standard_normal((30, 33))
+    x2[3, 30] = np.nan
+    for boundary in ("zero", "reflect"):
+        sym = np.outer(g, g)
+        got = convolve(x2, sym, dtype=np.float64, boundary=boundary, method="separable", nan="propagate")
+        want = naive_convolve(x2, sym, boundary=boundary)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_allclose(got, want, atol=1e-10, equal_nan=True)
