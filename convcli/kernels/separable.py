@@ -4,7 +4,7 @@
 ``V[r, p] = sum_a col[a] * X[oy + r*sy + a*dy, p]`` and ``X`` extended by the boundary rule. For
 each output row, the vertical pass combines the ``kh`` input rows it needs (whole unit-stride
 rows, as the direct kernel does; consecutive output rows share them, so they come from cache) into
-``V``'s row in ``buf`` (one row per thread, in L1); the row is extended by the boundary rule (the
+``V``'s row in ``buf`` (two rows per block, in L1); the row is extended by the boundary rule (the
 vertical pass commutes with the horizontal extension: an extended column of ``V`` is ``V`` at the
 mapped column), then the horizontal pass reads it at unit stride, with no border cases. A column
 stride ``sx > 1`` computes the unit-stride row in ``hbuf`` and keeps every ``sx``-th sample, so that
@@ -12,9 +12,11 @@ strided outputs are the unit-stride ones subsampled, bit for bit.
 
 With ``sym_col``/``sym_row`` (the factor equals its reverse exactly), taps at equal distance from
 the centre are folded: ``w*(a + b)``, one multiplication for two taps (``sep_passes.fold_pass``,
-up to ``PAIRS_V`` or ``PAIRS_H`` pairs per pass over the row); otherwise ``direct_passes.block_unit`` sums up to
-``COLUMN_TAPS`` rows or ``TAPS`` taps per pass. Each output sample is computed by one thread in a
-fixed order, whatever the thread count.
+up to ``PAIRS_V`` or ``PAIRS_H`` pairs per pass over the row); an odd symmetric column with
+``sy == dy`` computes two consecutive output rows per vertical pass (``fold_pass2``: each input row
+loaded once for both, each row's sum in ``fold_pass``'s order, so the results are the same bits).
+Otherwise ``direct_passes.block_unit`` sums up to ``COLUMN_TAPS`` rows or ``TAPS`` taps per pass.
+Each output sample is computed by one thread in a fixed order, whatever the thread count.
 """
 
 from numba import njit, prange
