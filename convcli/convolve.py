@@ -138,11 +138,10 @@ def convolve(
     from convcli.methods import plan
 
     chosen = plan(c, method)
-    # The Numba direct kernel counts non-finite outputs as it writes them; at unit stride and
+    # The Numba direct and separable kernels count non-finite outputs as they write them; at unit stride and
     # dilation every input sample is read by some tap, and NaN/Inf always propagate through
     # products and sums, so the input needs its own pass only when an output is not finite.
-    watch = (nan == "error" and chosen.method == "direct" and set(strides) == {1} and set(dilations) == {1}
-             and not _small(axes, c))
+    watch = nan == "error" and set(strides) == {1} and set(dilations) == {1} and _numba_counts(chosen, axes, c)
     if np.asarray(x).dtype.kind in "biu":
         watch = False  # integers are finite: no check at all
     elif not watch:
@@ -160,6 +159,17 @@ def _small(axes, c) -> bool:
     from convcli import smalldirect
 
     return smalldirect.is_small(tuple(a.length for a in axes), c.shape)
+
+
+def _numba_counts(chosen, axes, c) -> bool:
+    """Whether the chosen method runs a Numba kernel that counts non-finite outputs (see convolve)."""
+    if chosen.method == "direct":
+        return not _small(axes, c)
+    if chosen.method == "separable" and c.ndim == 2:  # the same test as _separable_plane's
+        from convcli import smalldirect
+
+        return not smalldirect.is_small(tuple(a.length for a in axes), (c.shape[0] + c.shape[1], 1))
+    return False
 
 
 def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int, chosen, watch: bool = False):
@@ -205,22 +215,26 @@ def _plane2d(x, c, out, axes, code, chosen, watch: bool = False) -> int:
         return 0
     if chosen.method == "direct":
         return _direct_plane(x, c, out, axes, code, watch)
-    # separable: rows then columns for each rank-1 term
+    # separable: columns then rows for each rank-1 term
     term = None
+    bad = 0
     for i, (col, row) in enumerate(zip(chosen.cols, chosen.rows, strict=True)):
         dst = out
         if i > 0:
             if term is None:
                 term = np.empty_like(out)
             dst = term
-        _separable_plane(x, col, row, dst, axes, code)
+        bad += _separable_plane(x, col, row, dst, axes, code, watch)
         if i > 0:
             out += dst
-    return 0
+    return bad
 
 
-def _separable_plane(x, col, row, out, axes, code) -> None:
-    """One rank-1 term: NumPy for small problems, else the fused Numba kernel."""
+def _separable_plane(x, col, row, out, axes, code, watch: bool = False) -> int:
+    """One rank-1 term: NumPy for small problems, else the fused Numba kernel.
+
+    With ``watch`` (Numba only), returns the number of non-finite outputs of this term; else 0.
+    """
     from convcli import smalldirect
 
     ay, ax = axes
@@ -228,18 +242,38 @@ def _separable_plane(x, col, row, out, axes, code) -> None:
         tmp = np.empty((x.shape[0], ax.length), dtype=out.dtype)
         _direct_plane(x, row.reshape(1, -1), tmp, (Axis(x.shape[0], 1), ax), code)
         _direct_plane(tmp, col.reshape(-1, 1), out, (ay, Axis(ax.length, 1)), code)
-        return
+        return 0
     from convcli.kernels.separable import correlate_separable
     from convcli.threads import block_count
 
-    blocks = block_count(out.shape[0])
-    # strips long against the kernel's height, so few input rows are filtered twice
-    halo = (col.size - 1) * ay.dilation
-    strip = max(1, min(-(-out.shape[0] // blocks), max(32, 4 * halo // ay.stride)))
-    buf = np.empty((blocks, (strip - 1) * ay.stride + (col.size - 1) * ay.dilation + 1, out.shape[1]),
-                   dtype=out.dtype)
-    correlate_separable(np.ascontiguousarray(x), col.reshape(-1, 1), row.reshape(1, -1), out, buf,
-                        ay.offset, ax.offset, ay.stride, ax.stride, ay.dilation, ax.dilation, code, blocks, strip)
+    (oh, ow), width = out.shape, x.shape[1]
+    blocks = block_count(oh)
+    col, sym_col = _exactly_symmetric(col)
+    row, sym_row = _exactly_symmetric(row)
+    # one boundary-extended row of vertical results per thread (see the kernel's doc)
+    last = ax.offset + (ow - 1) * ax.stride + (row.size - 1) * ax.dilation
+    buf = np.empty((blocks, 2, max(last, width - 1) - min(ax.offset, 0) + 1), dtype=out.dtype)
+    hbuf = np.empty((blocks, (ow - 1) * ax.stride + 1 if ax.stride > 1 else 1), dtype=out.dtype)
+    counts = np.zeros(blocks if watch else 0, dtype=np.int64)
+    correlate_separable(np.ascontiguousarray(x), col.reshape(-1, 1), row.reshape(1, -1), out, buf, hbuf,
+                        np.zeros(width, dtype=out.dtype), ay.offset, ax.offset, ay.stride, ax.stride,
+                        ay.dilation, ax.dilation, code, blocks, sym_col, sym_row, counts)
+    return int(counts.sum())
+
+
+def _exactly_symmetric(f: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``f`` made exactly equal to its reverse when it is to a few units of rounding, and whether it is.
+
+    The separable kernel then folds the taps pairwise (half the multiplications). The change is at
+    most 4 eps of the largest weight, far inside the rounding of the sums themselves.
+    """
+    rev = f[::-1]
+    if np.array_equal(f, rev):
+        return f, True
+    f64 = f.astype(np.float64)
+    if np.abs(f64 - rev).max() > 4 * np.finfo(f.dtype).eps * np.abs(f64).max():
+        return f, False
+    return ((f64 + f64[::-1]) / 2).astype(f.dtype), True
 
 
 def _direct_plane(x, c, out, axes, code, watch: bool = False) -> int:

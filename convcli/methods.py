@@ -57,6 +57,9 @@ def rank_tolerance(dtype) -> float:
 def separable_factors(c: np.ndarray, dtype=np.float32) -> tuple[tuple, tuple]:
     """Rank-``r`` factorisation of a 2-D kernel: ``c ~= sum_i outer(cols[i], rows[i])``."""
     c64 = np.asarray(c, dtype=np.float64)
+    one = _rank1_factors(c64, dtype)
+    if one is not None:
+        return one
     u, s, vt = np.linalg.svd(c64, full_matrices=False)
     if s[0] == 0:
         return (np.zeros(c.shape[0], dtype),), (np.zeros(c.shape[1], dtype),)
@@ -65,6 +68,27 @@ def separable_factors(c: np.ndarray, dtype=np.float32) -> tuple[tuple, tuple]:
     cols = tuple(np.ascontiguousarray(u[:, i] * root[i], dtype=dtype) for i in range(r))
     rows = tuple(np.ascontiguousarray(vt[i] * root[i], dtype=dtype) for i in range(r))
     return cols, rows
+
+
+def _rank1_factors(c64: np.ndarray, dtype) -> tuple[tuple, tuple] | None:
+    """A column and a row of ``c`` through its largest entry, when their outer product is ``c``
+    within the rank tolerance; else None.
+
+    The SVD would find the same rank: its second singular value is at most this residual ``res``
+    and its first at least ``sqrt(|c|^2 - res^2)`` (Frobenius norms). This takes microseconds where
+    LAPACK's SVD of a 49x49 kernel took 0.3 ms alone and up to 100 ms with OpenBLAS threads on a
+    busy 2-core machine (measured 2026-11-27).
+    """
+    i, j = np.unravel_index(int(np.argmax(np.abs(c64))), c64.shape)
+    pivot = c64[i, j]
+    if pivot == 0:
+        return None
+    col, row = c64[:, j], c64[i, :] / pivot
+    res = float(np.sqrt(np.sum((c64 - np.outer(col, row)) ** 2)))
+    total = float(np.sum(c64**2))
+    if res > rank_tolerance(dtype) * np.sqrt(max(total - res * res, 0.0)):
+        return None
+    return (np.ascontiguousarray(col, dtype=dtype),), (np.ascontiguousarray(row, dtype=dtype),)
 
 
 def plan(c: np.ndarray, method: str = "auto") -> Plan:
