@@ -57,6 +57,7 @@ def correlate2d_int(x, c, out, bands, oy, ox, sy, sx, dy, dx, boundary, chunk):
     i0 = q_lo
     i1 = q_hi + 1
     shared = sx == 1 and sy == dy
+    z = sy * 0  # 0 typed int64, not Literal[int](0): direct2d's loops are reused as compiled for correlate2d
     for blk in prange(blocks):
         band = bands[blk]
         r_first = blk * oh // blocks
@@ -66,20 +67,20 @@ def correlate2d_int(x, c, out, bands, oy, ox, sy, sx, dy, dx, boundary, chunk):
             _fill_band(band, x, oy + rc * sy, (re - 1 - rc) * sy + (kh - 1) * dy + 1, boundary)
             for r in range(rc, re):
                 if i0 < i1:
-                    _border(out[r], band, c, r - rc, 0, i0, 0, ox, sy, sx, dy, dx, boundary)
-                    _border(out[r], band, c, r - rc, i1, ow, 0, ox, sy, sx, dy, dx, boundary)
+                    _border(out[r], band, c, r - rc, z, i0, z, ox, sy, sx, dy, dx, boundary)
+                    _border(out[r], band, c, r - rc, i1, ow, z, ox, sy, sx, dy, dx, boundary)
                 else:
-                    _border(out[r], band, c, r - rc, 0, ow, 0, ox, sy, sx, dy, dx, boundary)
+                    _border(out[r], band, c, r - rc, z, ow, z, ox, sy, sx, dy, dx, boundary)
             for q0 in range(i0, i1, TILE):
                 n = min(TILE, i1 - q0)
                 r = rc
                 while r < re:
                     if shared and r + 2 < re:
                         _interior_rows(out[r, q0 : q0 + n], out[r + 1, q0 : q0 + n], out[r + 2, q0 : q0 + n],
-                                       band, zero, c, r - rc, q0, n, 0, ox, sy, dy, dx, boundary)
+                                       band, zero, c, r - rc, q0, n, z, ox, sy, dy, dx, boundary)
                         r += 3
                     else:
-                        _interior(out[r, q0 : q0 + n], band, zero, c, r - rc, q0, n, 0, ox, sy, sx, dy, dx,
+                        _interior(out[r, q0 : q0 + n], band, zero, c, r - rc, q0, n, z, ox, sy, sx, dy, dx,
                                   boundary)
                         r += 1
     return out
