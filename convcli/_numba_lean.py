@@ -30,10 +30,15 @@ class _SkipBlasProbe:
         if name not in _PROBED:
             return None
         arraymath = sys.modules.get("numba.np.arraymath")
-        if arraymath is not None and not hasattr(arraymath, "_HAVE_BLAS"):
+        if arraymath is None:
+            return None
+        # only while the module body runs (importlib marks its spec as initialising) and before
+        # it has stored the probe's answer
+        running = getattr(getattr(arraymath, "__spec__", None), "_initializing", False)
+        if running and not hasattr(arraymath, "_HAVE_BLAS"):
             raise ModuleNotFoundError(f"{name} is not imported for Numba's BLAS probe (convcli._numba_lean)",
                                       name=name)
-        if arraymath is not None:  # the probe is over
+        if not running:  # the probe is over
             _remove()
         return None
 
