@@ -104,7 +104,7 @@ def convolve(
     check_choice("method", method, METHODS)
     dt = resolve_dtype(dtype)
     kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
-    xa = as_float_array(x, "input", dt) if not _keeps_integers(x, kern, groups) else x  # issue 7
+    xa = np.asarray(x) if _keeps_integers(x, kern, groups) else as_float_array(x, "input", dt)  # issue 7
     if kern.ndim == 2 and xa.ndim == 1 and 1 in kern.shape:
         kern = kern.ravel()
     if kern.ndim == 4 or groups != 1:

@@ -166,3 +166,13 @@ def test_property_integer_path_equals_float_path(h, w, kh, kw, sy, sx, dy, dx, b
     finally:
         smalldirect.SMALL_WORK, intdirect.BAND_BYTES = saved
     np.testing.assert_array_equal(got, want)
+
+
+def test_array_subclasses_are_read_as_plain_arrays(numba_only, rng):
+    # as before: the data, not the mask or the subclass (np.asarray)
+    data = rng.integers(0, 256, (20, 30)).astype(np.uint8)
+    masked = np.ma.array(data, mask=data > 200)
+    k = rng.standard_normal((3, 3))
+    got = convolve(masked, k, method="direct")
+    assert type(got) is np.ndarray
+    np.testing.assert_array_equal(got, _float_path(data, k))
