@@ -267,9 +267,10 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False) -> int:
     if x.dtype.kind == "u":  # uint8/uint16, read row band by row band (issue 7)
         from convcli.intdirect import correlate2d_integer
 
-        correlate2d_integer(x, c, out, (ay.offset, ax.offset), (ay.stride, ax.stride), (ay.dilation, ax.dilation),
-                            code)
-        return 0
+        if correlate2d_integer(x, c, out, (ay.offset, ax.offset), (ay.stride, ax.stride),
+                               (ay.dilation, ax.dilation), code):
+            return 0
+        x = x.astype(c.dtype)
     return _direct2d(np.ascontiguousarray(x), c, out, (ay.offset, ax.offset), (ay.stride, ax.stride),
                      (ay.dilation, ax.dilation), code, watch)
 

@@ -12,6 +12,7 @@ import numpy as np
 
 INTEGER_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
 BAND_BYTES = 1 << 18  # float band per block: about what stays in a core's L2 cache next to the output rows
+MAX_BAND_BYTES = 1 << 24  # all bands together, when they would also exceed a float copy of the image
 
 
 def reads_integers(x) -> bool:
@@ -24,19 +25,25 @@ def chunk_rows(width: int, itemsize: int, row_stride: int) -> int:
     return max(1, BAND_BYTES // (width * itemsize * row_stride))
 
 
-def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, strides, dilations, code: int) -> None:
+def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, strides, dilations, code: int) -> bool:
     """``out`` = the direct correlation of the uint8/uint16 plane ``x`` with ``c`` (float).
 
-    Bit-for-bit ``convcli.kernels.direct2d.correlate2d`` on ``x.astype(c.dtype)``.
+    Bit-for-bit ``convcli.kernels.direct2d.correlate2d`` on ``x.astype(c.dtype)``. Returns False,
+    leaving ``out`` alone, when the bands would take more memory than a float copy of ``x`` and
+    more than ``MAX_BAND_BYTES`` (very tall or widely dilated kernels): the caller converts instead.
     """
-    from convcli.kernels.direct2d_int import correlate2d_int
     from convcli.threads import block_count
 
     oh = out.shape[0]
-    width = x.shape[1]
+    height, width = x.shape
     blocks = block_count(oh)
     chunk = min(chunk_rows(width, c.itemsize, strides[0]), -(-oh // blocks))
     band_rows = (chunk - 1) * strides[0] + (c.shape[0] - 1) * dilations[0] + 1
+    if blocks * band_rows > height and blocks * band_rows * width * c.itemsize > MAX_BAND_BYTES:
+        return False
+    from convcli.kernels.direct2d_int import correlate2d_int
+
     bands = np.empty((blocks, band_rows, width), dtype=c.dtype)
     correlate2d_int(np.ascontiguousarray(x), c, out, bands, offsets[0], offsets[1], strides[0], strides[1],
                     dilations[0], dilations[1], code, chunk)
+    return True

@@ -176,3 +176,20 @@ def test_array_subclasses_are_read_as_plain_arrays(numba_only, rng):
     got = convolve(masked, k, method="direct")
     assert type(got) is np.ndarray
     np.testing.assert_array_equal(got, _float_path(data, k))
+
+
+def test_bands_larger_than_the_image_fall_back_to_converting(numba_only, monkeypatch, rng):
+    # a tall, widely dilated kernel: every block's band would span more rows than the image
+    monkeypatch.setattr(intdirect, "MAX_BAND_BYTES", 0)
+    used = []
+    real = intdirect.correlate2d_integer
+    monkeypatch.setattr(intdirect, "correlate2d_integer", lambda *a: used.append(real(*a)) or used[-1])
+    x = rng.integers(0, 256, (40, 50)).astype(np.uint8)
+    k = rng.standard_normal((9, 3))
+    got = convolve(x, k, method="direct", dilation=(6, 1), padding="full")
+    assert used == [False]
+    np.testing.assert_array_equal(got, _float_path(x, k, dilation=(6, 1), padding="full"))
+    used.clear()
+    monkeypatch.setattr(intdirect, "MAX_BAND_BYTES", 1 << 24)  # small bands: the integer kernel runs
+    np.testing.assert_array_equal(convolve(x, k, method="direct", dilation=(6, 1), padding="full"), got)
+    assert used == [True]
