@@ -104,7 +104,7 @@ def convolve(
     check_choice("method", method, METHODS)
     dt = resolve_dtype(dtype)
     kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
-    xa = as_float_array(x, "input", dt)
+    xa = np.asarray(x) if _keeps_integers(x, kern, groups) else as_float_array(x, "input", dt)  # issue 7
     if kern.ndim == 2 and xa.ndim == 1 and 1 in kern.shape:
         kern = kern.ravel()
     if kern.ndim == 4 or groups != 1:
@@ -138,6 +138,8 @@ def convolve(
     from convcli.methods import plan
 
     chosen = plan(c, method)
+    if xa.dtype.kind == "u" and (spatial != 2 or chosen.method != "direct"):
+        xa = as_float_array(xa, "input", dt)  # only the 2-D direct kernel reads integers (issue 7)
     # The Numba direct and separable kernels count non-finite outputs as they write them; at unit stride and
     # dilation every input sample is read by some tap, and NaN/Inf always propagate through
     # products and sums, so the input needs its own pass only when an output is not finite.
@@ -153,6 +155,13 @@ def convolve(
     if bad:
         check_finite(xa, "input", nan)  # raises; when the input is finite, outputs overflowed
     return out
+
+
+def _keeps_integers(x, kern: np.ndarray, groups: int) -> bool:
+    """A uint8/uint16 image for a 2-D kernel is passed on as it is (issue 7, convcli.intdirect)."""
+    from convcli.intdirect import reads_integers
+
+    return kern.ndim == 2 and groups == 1 and reads_integers(x) and x.ndim in (2, 3)
 
 
 def _small(axes, c) -> bool:
@@ -283,10 +292,19 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False) -> int:
     """
     from convcli import smalldirect
 
+    if x.dtype.kind == "u" and (out.shape[0] < 8 or smalldirect.is_small(out.shape, c.shape)):
+        x = x.astype(c.dtype)  # issue 7: small problems and single rows convert (cheap) and go on as floats
     if smalldirect.is_small(out.shape, c.shape):
         smalldirect.correlate2d(x, c, out, axes, BOUNDARIES[code])
         return 0
     ay, ax = axes
+    if x.dtype.kind == "u":  # uint8/uint16, read row band by row band (issue 7)
+        from convcli.intdirect import correlate2d_integer
+
+        if correlate2d_integer(x, c, out, (ay.offset, ax.offset), (ay.stride, ax.stride),
+                               (ay.dilation, ax.dilation), code):
+            return 0
+        x = x.astype(c.dtype)
     return _direct2d(np.ascontiguousarray(x), c, out, (ay.offset, ax.offset), (ay.stride, ax.stride),
                      (ay.dilation, ax.dilation), code, watch)
 

@@ -3,3 +3,7 @@
 from convcli._numba_cache import configure as _configure_cache
 
 _configure_cache()
+
+from convcli._numba_lean import skip_blas_probe as _skip_blas_probe  # noqa: E402  (issue 7: memory)
+
+_skip_blas_probe()

@@ -1,0 +1,65 @@
+"""The direct method on uint8/uint16 planes without converting the whole image to float first.
+
+Chunks of output rows, each computed by ``direct2d.correlate2d`` (the float kernel itself) from a
+float band holding just the input rows the chunk reads, boundary rows included
+(``direct2d_int.fill_band``, in parallel). The band is reused from chunk to chunk, so the memory
+is one band instead of a float copy of the image; the result is bit-for-bit the float kernel's on
+the converted image, whatever that kernel's internals (see ``convcli/kernels/direct2d_int.py``).
+Measured with ``python -m benchmarks.bench_int_input`` (README "Integer images"): 4 MiB bands
+(NumPy gives arrays of 4 MiB or more huge pages, so a band costs almost no page faults; fewer,
+larger chunks also mean fewer thread wake-ups, which matter on a busy machine).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INTEGER_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
+BAND_BYTES = 1 << 22  # the float band of one chunk of output rows (measured: see the module doc)
+MAX_BAND_BYTES = 1 << 24  # a band larger than this and than a float copy of the image: convert it whole
+
+
+def reads_integers(x) -> bool:
+    """True for a non-empty array of a dtype the direct kernel reads as it is (uint8, uint16)."""
+    return isinstance(x, np.ndarray) and x.dtype in INTEGER_DTYPES and x.size > 0
+
+
+def chunk_rows(width: int, itemsize: int, row_stride: int) -> int:
+    """Output rows filtered per chunk (per band)."""
+    return max(1, BAND_BYTES // (width * itemsize * row_stride))
+
+
+def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, strides, dilations, code: int) -> bool:
+    """``out`` = the direct correlation of the uint8/uint16 plane ``x`` with ``c`` (float).
+
+    Bit-for-bit ``convcli.kernels.direct2d.correlate2d`` on ``x.astype(c.dtype)``: chunks of
+    output rows, each from a float band of the input rows it reads (``direct2d_int.fill_band``).
+    Returns False, leaving ``out`` alone, when the band would take more memory than a float copy of
+    ``x`` and more than ``MAX_BAND_BYTES`` (very tall or widely dilated kernels): the caller
+    converts instead.
+    """
+    oh, ow = out.shape
+    height, width = x.shape
+    sy, dy, kh = strides[0], dilations[0], c.shape[0]
+    chunk = min(chunk_rows(width, c.itemsize, sy), oh)
+    band_rows = (chunk - 1) * sy + (kh - 1) * dy + 1
+    if band_rows > height and band_rows * width * c.itemsize > MAX_BAND_BYTES:
+        return False
+    from convcli.kernels.direct2d import correlate2d
+    from convcli.kernels.direct2d_int import fill_band
+    from convcli.threads import block_count
+
+    x = np.ascontiguousarray(x)
+    band = np.empty((band_rows, width), dtype=c.dtype)
+    counts = np.zeros(0, dtype=np.int64)
+    for r0 in range(0, oh, chunk):
+        n = min(chunk, oh - r0)
+        rows = (n - 1) * sy + (kh - 1) * dy + 1
+        fill_band(band, x, offsets[0] + r0 * sy, rows, code)
+        if n >= 8:  # the blocks convcli.convolve._direct2d uses
+            row_blocks, col_blocks = block_count(n), 1
+        else:
+            row_blocks, col_blocks = n, max(1, min(block_count(ow // 2048 + 1), ow))
+        correlate2d(band[:rows], c, out[r0 : r0 + n], 0, offsets[1], sy, strides[1], dy, dilations[1], code,
+                    row_blocks, col_blocks, counts)
+    return True
