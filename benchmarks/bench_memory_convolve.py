@@ -66,7 +66,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     data = x.nbytes + y.nbytes
     print(f"{args.size}x{args.size} {args.dtype}, {args.kernel}x{args.kernel} {args.method}: peak RSS "
-          f"{peak / 2**20:.0f} MiB, input + output {data / 2**20:.0f} MiB, ratio {peak / data:.2f} (target <= 1.3)"
+          f"{peak / 2**20:.0f} MiB, input + output {data / 2**20:.0f} MiB, ratio {peak / data:.3f} (target <= 1.3)"
           + (f"; threading layer {_layer()}" if args.stages else ""))
 
 

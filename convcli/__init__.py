@@ -2,72 +2,92 @@
 
 The command-line tool (``convcli``) is a thin layer over these functions, which take and
 return NumPy arrays (channels last) and raise :class:`ConvcliError` subclasses.
+
+Only :func:`convolve` and the error classes are imported with the package; every other public
+name is imported from its module on first use (PEP 562), so that a program (or a CLI command)
+loads only what it uses: less start-up time and memory (a few MiB of module code).
 """
+
+import importlib
+import sys
+import types
 
 from convcli.convolve import convolve
 from convcli.errors import ConvcliError, DataError, InputError, KernelSpecError, OutputError, UsageError
-from convcli.io.images import load_image, save_image
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "ConvcliError",
-    "DataError",
-    "InputError",
-    "KernelSpecError",
-    "OutputError",
-    "UsageError",
-    "__version__",
-    "convolve",
-    "load_image",
-    "save_image",
-]
+# public name -> the module that defines it
+_LAZY = {
+    "load_image": "convcli.io.images",
+    "save_image": "convcli.io.images",
+    # --- edges and Gabor (issue 3) ---
+    "edges": "convcli.edges",
+    "GaborBank": "convcli.gabor",
+    "GaborResponses": "convcli.gabor",
+    "gabor_bank": "convcli.gabor",
+    "gabor_filter": "convcli.gabor",
+    "gabor_kernel": "convcli.gabor",
+    # --- pooling, multi-channel kernels, layer, check (issue 4) ---
+    "pool": "convcli.pooling",
+    "layer": "convcli.layer",
+    "check_equivariance": "convcli.equivariance",
+    # --- operation counts and convolution matrices (issue 5) ---
+    "conv_matrix": "convcli.convmatrix",
+    "op_counts": "convcli.opcount",
+    # --- audio (issue 6) ---
+    "load_audio": "convcli.io.audio",
+    "save_audio": "convcli.io.audio",
+    "smooth": "convcli.smoothing",
+    "griffin_lim": "convcli.spectrogram",
+    "mel_filterbank": "convcli.spectrogram",
+    "istft": "convcli.stft",
+    "stft": "convcli.stft",
+    # --- performance: methods (issue 7) ---
+    "select_method": "convcli.methods",
+    # --- gradients, locally connected, tiled (issue 8) ---
+    "conv_grad_input": "convcli.gradients",
+    "conv_grad_kernel": "convcli.gradients",
+    "correlate_valid": "convcli.gradients",
+    "learn_kernel": "convcli.learning",
+    "locally_connected": "convcli.unshared",
+    "tiled_convolve": "convcli.unshared",
+    # --- volumes (issue 9) ---
+    "read_stack": "convcli.io.stacks",
+    "write_stack": "convcli.io.stacks",
+    "shepp_logan_3d": "convcli.phantom",
+    "synthetic_video": "convcli.phantom",
+    "convolve_frames": "convcli.volume",
+    # --- reliability (issue 10) ---
+}
 
-# --- edges and Gabor (issue 3) ---
-from convcli.edges import edges
-from convcli.gabor import GaborBank, GaborResponses, gabor_bank, gabor_filter, gabor_kernel
+__all__ = ["ConvcliError", "DataError", "InputError", "KernelSpecError", "OutputError", "UsageError",
+           "__version__", "convolve", *_LAZY]
 
-__all__ += ["GaborBank", "GaborResponses", "edges", "gabor_bank", "gabor_filter", "gabor_kernel"]
 
-# --- pooling, multi-channel kernels, layer, check (issue 4) ---
-from convcli.pooling import pool
-from convcli.layer import layer
-from convcli.equivariance import check_equivariance
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'convcli' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-__all__ += ["check_equivariance", "layer", "pool"]
 
-# --- operation counts and convolution matrices (issue 5) ---
-from convcli.convmatrix import conv_matrix
-from convcli.opcount import op_counts
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
-__all__ += ["conv_matrix", "op_counts"]
 
-# --- audio (issue 6) ---
-from convcli.io.audio import load_audio, save_audio
-from convcli.smoothing import smooth
-from convcli.spectrogram import griffin_lim, mel_filterbank
-from convcli.stft import istft, stft
+_SHADOWED = {"convolve", "edges", "layer", "stft"}  # functions named like their own modules
 
-__all__ += ["griffin_lim", "istft", "load_audio", "mel_filterbank", "save_audio", "smooth", "stft"]
 
-# --- performance: methods (issue 7) ---
-from convcli.methods import select_method
+class _Package(types.ModuleType):
+    # importing the submodule ``convcli.edges`` sets the package attribute ``edges`` to the module;
+    # keep the function instead (as the eager ``from convcli.edges import edges`` used to)
+    def __setattr__(self, name: str, value) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType) and value.__name__ == f"convcli.{name}":
+            value = getattr(value, name)
+        super().__setattr__(name, value)
 
-__all__ += ["select_method"]
 
-# --- gradients, locally connected, tiled (issue 8) ---
-from convcli.gradients import conv_grad_input, conv_grad_kernel, correlate_valid
-from convcli.learning import learn_kernel
-from convcli.unshared import locally_connected, tiled_convolve
-
-__all__ += ["conv_grad_input", "conv_grad_kernel", "correlate_valid", "learn_kernel", "locally_connected",
-            "tiled_convolve"]
-
-# --- volumes (issue 9) ---
-from convcli.io.stacks import read_stack, write_stack
-from convcli.phantom import shepp_logan_3d, synthetic_video
-from convcli.volume import convolve_frames
-
-__all__ += ["convolve_frames", "read_stack", "shepp_logan_3d", "synthetic_video", "write_stack"]
-
-# --- reliability (issue 10) ---
+sys.modules[__name__].__class__ = _Package
