@@ -104,8 +104,13 @@ def plan(c: np.ndarray, method: str = "auto") -> Plan:
         return Plan("fft")
     kh, kw = c.shape
     direct = taps + PASS_COST * -(-kh // 3) * -(-kw // 3)
-    if method == "auto" and kh + kw + SEPARABLE_TERM_COST >= min(direct, FFT_COST):
-        # not even a rank-1 kernel would be cheaper separated: no SVD (small kernels, every call)
+    term, limit = kh + kw + SEPARABLE_TERM_COST, min(direct, FFT_COST)
+    if method == "auto" and 2 * term >= limit:
+        # at most a rank-1 kernel can be cheaper separated: no SVD (LAPACK's call, and OpenBLAS's
+        # threads spinning after it, cost more than a 7x7 convolution at 2048^2 on 2 busy cores)
+        one = _rank1_factors(np.asarray(c, dtype=np.float64), c.dtype) if term < limit else None
+        if one is not None:
+            return Plan("separable", *one)
         return Plan("fft") if taps >= FFT_MIN_TAPS else Plan("direct")
     cols, rows = separable_factors(c, c.dtype)
     if method == "separable":
