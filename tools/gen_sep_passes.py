@@ -53,19 +53,24 @@ def one(pairs: int, centre: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dispatch() -> str:
-    lines = ["", "@njit(cache=True)", "def fold_pass(",
-             f"    {_args().replace('assign', 'centre, pairs, assign')}", "):",
-             '    """Dispatch to the loop for ``pairs`` pairs, with or without the centre term."""']
+def _dispatcher(func: str, suffix: str, args: str, most: int, doc: str) -> str:
+    """``func(..., centre, pairs, assign)`` calling the generated loop for ``pairs`` (and ``centre``)."""
+    lines = ["", "@njit(cache=True)", f"def {func}(", f"    {args.replace('assign', 'centre, pairs, assign')}", "):",
+             f'    """{doc}"""']
     first = True
     for centre in (True, False):
-        for pairs in range(0 if centre else 1, PAIRS + 1):
-            name = f"_{'c' if centre else 'p'}{pairs}"
+        for pairs in range(0 if centre else 1, most + 1):
+            name = f"_{'c' if centre else 'p'}{pairs}{suffix}"
             cond = f"centre and pairs == {pairs}" if centre else f"pairs == {pairs}"
             lines.append(f"    {'if' if first else 'elif'} {cond}:")
-            lines.append(f"        {name}({_args()})")
+            lines.append(f"        {name}({args})")
             first = False
     return "\n".join(lines) + "\n"
+
+
+def dispatch() -> str:
+    return _dispatcher("fold_pass", "", _args(), PAIRS,
+                       "Dispatch to the loop for ``pairs`` pairs, with or without the centre term.")
 
 
 PAIRS2 = 3  # pairs per pass of the two-row loops (= separable.PAIRS_V)
@@ -104,18 +109,8 @@ def two(pairs: int, centre: bool) -> str:
 
 
 def dispatch2() -> str:
-    lines = ["", "@njit(cache=True)", "def fold_pass2(",
-             f"    {_args2().replace('assign', 'centre, pairs, assign')}", "):",
-             '    """Dispatch to the two-row loop for ``pairs`` pairs, with or without the centre term."""']
-    first = True
-    for centre in (True, False):
-        for pairs in range(0 if centre else 1, PAIRS2 + 1):
-            name = f"_{'c' if centre else 'p'}{pairs}x2"
-            cond = f"centre and pairs == {pairs}" if centre else f"pairs == {pairs}"
-            lines.append(f"    {'if' if first else 'elif'} {cond}:")
-            lines.append(f"        {name}({_args2()})")
-            first = False
-    return "\n".join(lines) + "\n"
+    return _dispatcher("fold_pass2", "x2", _args2(), PAIRS2,
+                       "Dispatch to the two-row loop for ``pairs`` pairs, with or without the centre term.")
 
 
 def main() -> None:
