@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from convcli import convolve, smalldirect
 from tests.naive import naive_convolve
+from tests.threadcount import at_each_thread_count
 
 BOUNDARIES = ["zero", "reflect", "mirror", "nearest", "wrap"]
 
@@ -46,19 +47,10 @@ def test_numba_strided_is_unit_stride_subsampled_bit_for_bit(numba_only, rng, ks
 
 
 def test_numba_result_does_not_depend_on_threads(numba_only, rng):
-    import numba
-
     x = rng.random((300, 2500), dtype=np.float32)
     sig = rng.random(100_000, dtype=np.float32)
     k = rng.random((5, 7))
-    n = numba.get_num_threads()
-    try:
-        results = []
-        for threads in sorted({1, n}):
-            numba.set_num_threads(threads)
-            results.append((convolve(x, k, method="direct"), convolve(sig, k[0], method="direct")))
-    finally:
-        numba.set_num_threads(n)
+    results = at_each_thread_count(lambda: (convolve(x, k, method="direct"), convolve(sig, k[0], method="direct")))
     for a, b in zip(results[0], results[-1], strict=True):
         np.testing.assert_array_equal(a, b)
 

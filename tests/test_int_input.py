@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from convcli import convolve, intdirect, smalldirect
 from tests.naive import naive_channels, naive_convolve
+from tests.threadcount import at_each_thread_count
 
 BOUNDARIES = ["zero", "reflect", "mirror", "nearest", "wrap"]
 GEOMETRIES = [((1, 1), (1, 1)), ((2, 3), (1, 1)), ((1, 2), (2, 1)), ((3, 3), (2, 2)), ((2, 2), (2, 2)),
@@ -129,18 +130,9 @@ def test_no_float_copy_of_the_whole_image(numba_only, rng):
 
 
 def test_result_does_not_depend_on_threads(numba_only, rng):
-    import numba
-
     x = rng.integers(0, 256, (300, 700)).astype(np.uint8)
     k = rng.random((5, 7))
-    n = numba.get_num_threads()
-    try:
-        results = []
-        for threads in sorted({1, n}):
-            numba.set_num_threads(threads)
-            results.append(convolve(x, k, method="direct"))
-    finally:
-        numba.set_num_threads(n)
+    results = at_each_thread_count(lambda: convolve(x, k, method="direct"))
     np.testing.assert_array_equal(results[0], results[-1])
     np.testing.assert_array_equal(results[0], _float_path(x, k))
 

@@ -10,6 +10,7 @@ from convcli.builtin_kernels import gaussian_1d
 from convcli.errors import DataError
 from convcli.methods import _rank1_factors, plan, rank_tolerance
 from tests.naive import naive_convolve
+from tests.threadcount import at_each_thread_count
 
 BOUNDARIES = ["zero", "reflect", "mirror", "nearest", "wrap"]
 GEOMETRIES = [((1, 1), (1, 1)), ((2, 3), (1, 2)), ((3, 1), (2, 1)), ((1, 2), (3, 1)), ((2, 2), (2, 2))]
@@ -78,19 +79,10 @@ def test_strided_is_unit_stride_subsampled_bit_for_bit(numba_only, rng, sym):
 
 
 def test_result_does_not_depend_on_threads(numba_only, rng):
-    import numba
-
     x = rng.random((300, 700), dtype=np.float32)
     g = gaussian_1d(3.0)
     kernels = (np.outer(g, g), np.outer(rng.random(9), rng.random(6)))
-    n = numba.get_num_threads()
-    try:
-        results = []
-        for threads in sorted({1, n}):
-            numba.set_num_threads(threads)
-            results.append([convolve(x, k, method="separable") for k in kernels])
-    finally:
-        numba.set_num_threads(n)
+    results = at_each_thread_count(lambda: [convolve(x, k, method="separable") for k in kernels])
     for a, b in zip(results[0], results[-1], strict=True):
         np.testing.assert_array_equal(a, b)
 
