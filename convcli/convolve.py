@@ -143,10 +143,10 @@ def convolve(
     # The Numba direct and separable kernels count non-finite outputs as they write them; at unit stride and
     # dilation every input sample is read by some tap, and NaN/Inf always propagate through
     # products and sums, so the input needs its own pass only when an output is not finite.
-    watch = nan == "error" and set(strides) == {1} and set(dilations) == {1} and _numba_counts(chosen, axes, c)
-    if np.asarray(x).dtype.kind in "biu":
-        watch = False  # integers are finite: no check at all
-    elif not watch:
+    integers = np.asarray(x).dtype.kind in "biu"  # finite: no check at all
+    watch = (not integers and nan == "error" and set(strides) == {1} and set(dilations) == {1}
+             and _numba_counts(chosen, axes, c))
+    if not integers and not watch:
         xa = check_finite(xa, "input", nan)
     if spatial == 1:
         out, bad = _convolve1d(xa, c, axes[0], code, chosen, watch)
@@ -164,21 +164,20 @@ def _keeps_integers(x, kern: np.ndarray, groups: int) -> bool:
     return kern.ndim == 2 and groups == 1 and reads_integers(x) and x.ndim in (2, 3)
 
 
-def _small(axes, c) -> bool:
+def _numba_counts(chosen, axes, c) -> bool:
+    """Whether the chosen method runs a Numba kernel that counts non-finite outputs (see convolve).
+
+    The same size tests as ``_direct_plane`` and ``_separable_plane`` (NumPy for small problems).
+    """
     from convcli import smalldirect
 
-    return smalldirect.is_small(tuple(a.length for a in axes), c.shape)
-
-
-def _numba_counts(chosen, axes, c) -> bool:
-    """Whether the chosen method runs a Numba kernel that counts non-finite outputs (see convolve)."""
     if chosen.method == "direct":
-        return not _small(axes, c)
-    if chosen.method == "separable" and c.ndim == 2:  # the same test as _separable_plane's
-        from convcli import smalldirect
-
-        return not smalldirect.is_small(tuple(a.length for a in axes), (c.shape[0] + c.shape[1], 1))
-    return False
+        taps = c.shape
+    elif chosen.method == "separable":
+        taps = (c.shape[0] + c.shape[1], 1)
+    else:
+        return False
+    return not smalldirect.is_small(tuple(a.length for a in axes), taps)
 
 
 def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int, chosen, watch: bool = False):
@@ -214,7 +213,7 @@ def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int,
 def _plane2d(x, c, out, axes, code, chosen, watch: bool = False) -> int:
     """One 2-D plane by the chosen method (``chosen`` is a :class:`convcli.methods.Plan`).
 
-    Returns the number of non-finite outputs when ``watch`` (direct method only), else 0.
+    Returns the number of non-finite outputs when ``watch`` (Numba direct and separable kernels), else 0.
     """
     ay, ax = axes
     if chosen.method == "fft":
@@ -292,9 +291,10 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False) -> int:
     """
     from convcli import smalldirect
 
-    if x.dtype.kind == "u" and (out.shape[0] < 8 or smalldirect.is_small(out.shape, c.shape)):
+    small = smalldirect.is_small(out.shape, c.shape)
+    if x.dtype.kind == "u" and (out.shape[0] < 8 or small):
         x = x.astype(c.dtype)  # issue 7: small problems and single rows convert (cheap) and go on as floats
-    if smalldirect.is_small(out.shape, c.shape):
+    if small:
         smalldirect.correlate2d(x, c, out, axes, BOUNDARIES[code])
         return 0
     ay, ax = axes
