@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from convcli.arrays import as_float_array, check_finite, check_nan_policy, resolve_dtype
+from convcli.arrays import as_float_array, check_finite, check_nan_policy, empty_apart, resolve_dtype
 from convcli.conventions import (
     BOUNDARIES,
     BOUNDARY_CODES,
@@ -103,10 +103,14 @@ def convolve(
     boundary = check_choice("boundary", boundary, BOUNDARIES)
     check_choice("method", method, METHODS)
     dt = resolve_dtype(dtype)
-    kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
-    xa = np.asarray(x) if _keeps_integers(x, kern, groups) else as_float_array(x, "input", dt)  # issue 7
+    kern, c, chosen = _prepared_kernel(k, mode, method, dt)
+    if type(x) is np.ndarray and x.dtype == dt and x.size:  # the common case, nothing to convert
+        xa = x
+    else:
+        xa = np.asarray(x) if _keeps_integers(x, kern, groups) else as_float_array(x, "input", dt)  # issue 7
     if kern.ndim == 2 and xa.ndim == 1 and 1 in kern.shape:
         kern = kern.ravel()
+        c, chosen = _correlation_kernel(kern, mode, method, dt)
     if kern.ndim == 4 or groups != 1:
         from convcli.multichannel import check_groups, convolve_multichannel
 
@@ -127,23 +131,16 @@ def convolve(
             f"got an input of shape {xa.shape}"
         )
     check_nan_policy(nan)
-    strides = per_axis("stride", stride, spatial)
-    dilations = per_axis("dilation", dilation, spatial)
+    strides = (1,) * spatial if type(stride) is int and stride == 1 else per_axis("stride", stride, spatial)
+    dilations = (1,) * spatial if type(dilation) is int and dilation == 1 else per_axis("dilation", dilation, spatial)
     axes = axes_for(xa.shape[:spatial], kern.shape, strides, dilations, padding)
-    with np.errstate(over="ignore"):
-        c = np.ascontiguousarray(np.flip(kern) if mode == "conv" else kern, dtype=dt)
-    if not np.isfinite(c).all():
-        raise DataError(f"kernel values overflow {dt}; use dtype=float64 (--double)")
     code = BOUNDARY_CODES[boundary]
-    from convcli.methods import plan
-
-    chosen = plan(c, method)
     if xa.dtype.kind == "u" and (spatial != 2 or chosen.method != "direct"):
         xa = as_float_array(xa, "input", dt)  # only the 2-D direct kernel reads integers (issue 7)
     # The Numba direct and separable kernels count non-finite outputs as they write them; at unit stride and
     # dilation every input sample is read by some tap, and NaN/Inf always propagate through
     # products and sums, so the input needs its own pass only when an output is not finite.
-    integers = np.asarray(x).dtype.kind in "biu"  # finite: no check at all
+    integers = (xa if xa is x else np.asarray(x)).dtype.kind in "biu"  # finite: no check at all
     watch = (not integers and nan == "error" and set(strides) == {1} and set(dilations) == {1}
              and _numba_counts(chosen, axes, c))
     if not integers and not watch:
@@ -155,6 +152,48 @@ def convolve(
     if bad:
         check_finite(xa, "input", nan)  # raises; when the input is finite, outputs overflowed
     return out
+
+
+# Prepared kernels of recent calls, by content: a batch, a benchmark or a filter bank repeats them, and
+# validating, flipping and planning a small kernel is ~0.1-0.3 ms of Python and NumPy calls right
+# after a large convolution has pushed the interpreter's working set out of the caches (issue 7).
+_PREPARED: dict = {}
+_PREPARED_MAX = 32
+
+
+def _prepared_kernel(k, mode: str, method: str, dt: np.dtype):
+    """The validated float64 kernel and, for 1-D and 2-D kernels, its correlation form and plan."""
+    key = None
+    if isinstance(k, np.ndarray) and k.dtype.kind in "biuf" and 0 < k.size <= 4096:
+        key = (k.dtype.str, k.shape, k.tobytes(), mode, method, dt.str)
+        hit = _PREPARED.get(key)
+        if hit is not None:
+            return hit
+    kern = check_finite(as_float_array(k, "kernel", np.float64), "kernel")
+    if key is not None and np.may_share_memory(kern, k):
+        kern = kern.copy()  # the cache must not see later changes to the caller's array
+    c, chosen = _correlation_kernel(kern, mode, method, dt) if kern.ndim in (1, 2) else (None, None)
+    if key is not None:
+        if len(_PREPARED) >= _PREPARED_MAX:
+            _PREPARED.pop(next(iter(_PREPARED), None), None)
+        _PREPARED[key] = kern, c, chosen
+    return kern, c, chosen
+
+
+def _correlation_kernel(kern: np.ndarray, mode: str, method: str, dt: np.dtype):
+    """The kernel in correlation form, in the working precision, and the chosen method."""
+    from convcli.methods import Plan, plan
+
+    with np.errstate(over="ignore"):
+        c = np.array(np.flip(kern) if mode == "conv" else kern, dtype=dt, order="C")  # always a copy
+    if not np.isfinite(c).all():
+        raise DataError(f"kernel values overflow {dt}; use dtype=float64 (--double)")
+    chosen = plan(c, method)
+    if chosen.method == "separable":  # fold symmetric factors: decided once, here, not per call
+        cols, sym_cols = zip(*(_exactly_symmetric(f) for f in chosen.cols), strict=True)
+        rows, sym_rows = zip(*(_exactly_symmetric(f) for f in chosen.rows), strict=True)
+        chosen = Plan("separable", cols, rows, tuple(zip(sym_cols, sym_rows, strict=True)))
+    return c, chosen
 
 
 def _keeps_integers(x, kern: np.ndarray, groups: int) -> bool:
@@ -198,7 +237,7 @@ def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int,
     """The 2-D result and its number of non-finite samples (counted only with ``watch``)."""
     ay, ax = axes
     if x.ndim == 2:
-        out = np.empty((ay.length, ax.length), dtype=c.dtype)
+        out = empty_apart((ay.length, ax.length), c.dtype, x)
         return out, _plane2d(x, c, out, axes, code, chosen, watch)
     channels = x.shape[2]
     out = np.empty((ay.length, ax.length, channels), dtype=c.dtype)
@@ -232,16 +271,18 @@ def _plane2d(x, c, out, axes, code, chosen, watch: bool = False) -> int:
             if term is None:
                 term = np.empty_like(out)
             dst = term
-        bad += _separable_plane(x, col, row, dst, axes, code, watch)
+        bad += _separable_plane(x, col, row, dst, axes, code, watch,
+                                chosen.symmetric[i] if chosen.symmetric else None)
         if i > 0:
             out += dst
     return bad
 
 
-def _separable_plane(x, col, row, out, axes, code, watch: bool = False) -> int:
+def _separable_plane(x, col, row, out, axes, code, watch: bool = False, symmetric=None) -> int:
     """One rank-1 term: NumPy for small problems, else the fused Numba kernel.
 
     With ``watch`` (Numba only), returns the number of non-finite outputs of this term; else 0.
+    ``symmetric`` is ``(col, row)`` equal to their reverse, when already known (see ``Plan``).
     """
     from convcli import smalldirect
 
@@ -256,17 +297,20 @@ def _separable_plane(x, col, row, out, axes, code, watch: bool = False) -> int:
 
     (oh, ow), width = out.shape, x.shape[1]
     blocks = block_count(oh)
-    col, sym_col = _exactly_symmetric(col)
-    row, sym_row = _exactly_symmetric(row)
+    if symmetric is None:
+        col, sym_col = _exactly_symmetric(col)
+        row, sym_row = _exactly_symmetric(row)
+    else:
+        sym_col, sym_row = symmetric
     # one boundary-extended row of vertical results per thread (see the kernel's doc)
     last = ax.offset + (ow - 1) * ax.stride + (row.size - 1) * ax.dilation
-    buf = np.empty((blocks, 2, max(last, width - 1) - min(ax.offset, 0) + 1), dtype=out.dtype)
+    buf = empty_apart((blocks, 2, max(last, width - 1) - min(ax.offset, 0) + 1), out.dtype, x)  # 4K aliasing
     hbuf = np.empty((blocks, (ow - 1) * ax.stride + 1 if ax.stride > 1 else 1), dtype=out.dtype)
-    counts = np.zeros(blocks if watch else 0, dtype=np.int64)
+    counts = np.empty(blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
     correlate_separable(np.ascontiguousarray(x), col.reshape(-1, 1), row.reshape(1, -1), out, buf, hbuf,
                         np.zeros(width, dtype=out.dtype), ay.offset, ax.offset, ay.stride, ax.stride,
                         ay.dilation, ax.dilation, code, blocks, sym_col, sym_row, counts)
-    return int(counts.sum())
+    return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel
 
 
 def _exactly_symmetric(f: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -318,7 +362,7 @@ def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False)
         row_blocks, col_blocks = block_count(oh), 1
     else:
         row_blocks, col_blocks = oh, max(1, min(block_count(ow // 2048 + 1), ow))
-    counts = np.zeros(row_blocks * col_blocks if watch else 0, dtype=np.int64)
+    counts = np.empty(row_blocks * col_blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
     correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
                 code, row_blocks, col_blocks, counts)
-    return int(counts.sum())
+    return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel

@@ -42,11 +42,16 @@ SEPARABLE_TERM_COST = 60  # two passes over the whole image and a temporary, per
 
 @dataclass(frozen=True)
 class Plan:
-    """The chosen algorithm and, for ``separable``, the factors ``cols[i] (kh,)`` x ``rows[i] (kw,)``."""
+    """The chosen algorithm and, for ``separable``, the factors ``cols[i] (kh,)`` x ``rows[i] (kw,)``.
+
+    ``symmetric[i]``, when given, says whether ``cols[i]`` and ``rows[i]`` equal their reverse exactly
+    (the separable kernel then folds their taps); empty means not yet known.
+    """
 
     method: str
     cols: tuple = ()
     rows: tuple = ()
+    symmetric: tuple = ()
 
 
 def rank_tolerance(dtype) -> float:

@@ -7,4 +7,6 @@ def block_count(n_items: int, per_thread: int = 4) -> int:
     """Number of parallel blocks for ``n_items`` rows: a few per thread, never more than the rows."""
     import numba
 
-    return max(1, min(n_items, numba.get_num_threads() * per_thread))
+    # the configured maximum, not get_num_threads(): a plain attribute (the call costs ~20 us right after
+    # a large kernel, issue 7), and blocks only split the work, they never change a result
+    return max(1, min(n_items, numba.config.NUMBA_NUM_THREADS * per_thread))

@@ -1,0 +1,76 @@
+"""Repeated calls: the per-kernel preparation cache, and outputs placed half a page from the input."""
+
+import numpy as np
+import pytest
+
+from convcli import DataError, convolve
+from convcli.arrays import empty_apart
+from convcli.methods import select_method
+from tests.naive import naive_convolve
+
+
+def test_kernel_changed_in_place_between_calls(rng):
+    x = rng.standard_normal((12, 10))
+    k = rng.standard_normal((3, 3))
+    first = k.copy()
+    convolve(x, k, dtype=np.float64)
+    k[1, 1] += 5.0  # the caller reuses its array
+    np.testing.assert_allclose(convolve(x, k, dtype=np.float64), naive_convolve(x, k), rtol=1e-12, atol=1e-12)
+    # a new array with the first values again gets the first result (the cache kept its own copy)
+    np.testing.assert_allclose(convolve(x, first.copy(), dtype=np.float64), naive_convolve(x, first),
+                               rtol=1e-12, atol=1e-12)
+    k[...] = first
+    np.testing.assert_allclose(convolve(x, k, dtype=np.float64), naive_convolve(x, first), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["conv", "corr"])
+@pytest.mark.parametrize("method", ["auto", "direct", "separable"])
+def test_same_kernel_other_options(rng, mode, method):
+    # one kernel array, different mode/method/dtype in turn: each call gets its own preparation
+    x = rng.standard_normal((15, 14))
+    k = np.outer([1.0, 2.0, 1.0], [1.0, 0.0, -1.0]) + 0.01 * rng.standard_normal((3, 3))
+    for dtype in (np.float64, np.float32, np.float64):
+        got = convolve(x, k, mode=mode, method=method, dtype=dtype)
+        assert got.dtype == dtype
+        tol = 1e-12 if dtype == np.float64 else 2e-5
+        np.testing.assert_allclose(got, naive_convolve(x, k, mode=mode), rtol=tol, atol=tol)
+
+
+def test_bad_kernel_is_not_remembered(rng):
+    x = rng.standard_normal((8, 8))
+    k = np.ones((3, 3))
+    k[0, 0] = np.nan
+    for _ in range(2):
+        with pytest.raises(DataError, match="kernel has 1 NaN"):
+            convolve(x, k)
+    k[0, 0] = 1.0
+    np.testing.assert_allclose(convolve(x, k, dtype=np.float64), naive_convolve(x, k), rtol=1e-12)
+
+
+def test_gaussian_plan_is_folded_once():
+    from convcli.builtin_kernels import gaussian_1d
+    from convcli.convolve import _prepared_kernel
+
+    g = gaussian_1d(2.0)
+    k = np.outer(g, g)
+    assert select_method(k) == "separable"
+    _, _, chosen = _prepared_kernel(k, "conv", "auto", np.dtype(np.float32))
+    assert chosen.method == "separable" and chosen.symmetric == ((True, True),)
+    col, row = chosen.cols[0], chosen.rows[0]
+    assert np.array_equal(col, col[::-1]) and np.array_equal(row, row[::-1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_empty_apart_is_half_a_page_from_the_input(dtype):
+    x = np.ones((300, 256), np.float32)
+    for like in (x, x[1:]):
+        out = empty_apart((300, 256), dtype, like)
+        assert out.shape == (300, 256) and out.dtype == dtype and out.flags.c_contiguous and out.flags.writeable
+        gap = (out.__array_interface__["data"][0] - like.__array_interface__["data"][0]) % 4096
+        assert gap == 2048
+        assert not np.shares_memory(out, like)
+
+
+def test_empty_apart_small_arrays_are_plain():
+    out = empty_apart((4, 4), np.float32, np.ones(8, np.float32))
+    assert out.shape == (4, 4) and out.base is None
