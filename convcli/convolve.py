@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from convcli._numba_lean import release_loader_memory
 from convcli.arrays import as_float_array, check_finite, check_nan_policy, empty_apart, resolve_dtype
 from convcli.conventions import (
     BOUNDARIES,
@@ -241,7 +242,7 @@ def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int,
         return out, _plane2d(x, c, out, axes, code, chosen, watch)
     channels = x.shape[2]
     out = np.empty((ay.length, ax.length, channels), dtype=c.dtype)
-    plane = np.empty((ay.length, ax.length), dtype=c.dtype)
+    plane = empty_apart((ay.length, ax.length), c.dtype, x)  # the kernel reads a contiguous copy of x's plane
     bad = 0
     for ch in range(channels):
         bad += _plane2d(x[:, :, ch], c, plane, axes, code, chosen, watch)
@@ -310,6 +311,7 @@ def _separable_plane(x, col, row, out, axes, code, watch: bool = False, symmetri
     correlate_separable(np.ascontiguousarray(x), col.reshape(-1, 1), row.reshape(1, -1), out, buf, hbuf,
                         np.zeros(width, dtype=out.dtype), ay.offset, ax.offset, ay.stride, ax.stride,
                         ay.dilation, ax.dilation, code, blocks, sym_col, sym_row, counts)
+    release_loader_memory()
     return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel
 
 
@@ -365,4 +367,5 @@ def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False)
     counts = np.empty(row_blocks * col_blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
     correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
                 code, row_blocks, col_blocks, counts)
+    release_loader_memory()
     return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel

@@ -13,6 +13,12 @@ import sys
 from convcli.kernels.boundary import map_index
 assert map_index(-1, 5, 1) == 0  # loads Numba's CPU target (and its numba.np.arraymath)
 print("linalg-after-kernel", "scipy.linalg" in sys.modules)
+print("optional-after-kernel", ",".join(m for m in ("scipy", "yaml", "cffi") if m in sys.modules) or "-")
+import numba.core.typing.cffi_utils, numba.core.config
+print("cffi-support", numba.core.typing.cffi_utils.SUPPORTED)
+print("have-yaml", numba.core.config._HAVE_YAML)
+import yaml, cffi
+print("later-imports", f'{yaml.safe_load("a: 1")["a"]}/{cffi.FFI().sizeof("int")}')
 import numba.np.arraymath
 print("have-blas", numba.np.arraymath._HAVE_BLAS)
 import numpy as np
@@ -41,7 +47,24 @@ def test_kernel_load_skips_scipy_linalg_and_blas_still_works():
     assert float(out["dot"]) == 8.0  # np.dot in jitted code imports scipy's BLAS when it is compiled
 
 
+def test_kernel_load_skips_numbas_optional_imports():
+    # scipy (a version check in numba/__init__), yaml (a config file that does not exist), cffi
+    # (jitted cffi calls): 3-4 MiB and ~30 ms; importing them later works
+    out = _run()
+    assert out["optional-after-kernel"] == "-"
+    assert out["cffi-support"] == "False" and out["have-yaml"] == "False"
+    assert out["later-imports"] == "1/4"
+
+
 def test_opt_out_keeps_numbas_probe():
     out = _run(CONVCLI_NUMBA_BLAS_PROBE="1")
     assert out["linalg-after-kernel"] == "True"
     assert out["have-blas"] == "True"
+    assert out["cffi-support"] == "False"  # only the BLAS probe is back
+
+
+def test_opt_out_of_all():
+    out = _run(CONVCLI_NUMBA_LEAN="0")
+    assert out["have-blas"] == "True"
+    assert out["cffi-support"] == "True" and out["have-yaml"] == "True"
+    assert set(out["optional-after-kernel"].split(",")) == {"scipy", "yaml", "cffi"}
