@@ -99,6 +99,12 @@ def convolve(
     >>> convolve(np.arange(5.0), [1, 0, -1], padding="valid")
     array([2., 2., 2.], dtype=float32)
     """
+    if (type(x) is np.ndarray and type(k) is np.ndarray and x.dtype == _F32 and x.ndim == 2 and k.ndim == 2
+            and dtype is None and nan == "error" and groups == 1 and type(stride) is int and stride == 1
+            and type(dilation) is int and dilation == 1 and x.size and x.flags.c_contiguous):
+        out = _repeated_call(x, k, mode, padding, boundary, method)
+        if out is not None:
+            return out
     mode = check_choice("mode", mode, MODES)
     padding = check_choice("padding", padding, PADDINGS)
     boundary = check_choice("boundary", boundary, BOUNDARIES)
@@ -138,9 +144,9 @@ def convolve(
     code = BOUNDARY_CODES[boundary]
     if xa.dtype.kind == "u" and (spatial != 2 or chosen.method != "direct"):
         xa = as_float_array(xa, "input", dt)  # only the 2-D direct kernel reads integers (issue 7)
-    # The Numba direct and separable kernels count non-finite outputs as they write them; at unit stride and
-    # dilation every input sample is read by some tap, and NaN/Inf always propagate through
-    # products and sums, so the input needs its own pass only when an output is not finite.
+    # The Numba direct and separable kernels count non-finite outputs as they write them, in rows that
+    # together read every input sample at unit stride and dilation (convcli/kernels/direct2d.py); NaN/Inf
+    # always propagate through products and sums, so the input needs its own pass only when one is found.
     integers = (xa if xa is x else np.asarray(x)).dtype.kind in "biu"  # finite: no check at all
     watch = (not integers and nan == "error" and set(strides) == {1} and set(dilations) == {1}
              and _numba_counts(chosen, axes, c))
@@ -238,7 +244,9 @@ def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int,
     """The 2-D result and its number of non-finite samples (counted only with ``watch``)."""
     ay, ax = axes
     if x.ndim == 2:
-        out = empty_apart((ay.length, ax.length), c.dtype, x)
+        # np.empty, not empty_apart: finding the addresses costs ~40 us right after a large kernel, more
+        # than 4K aliasing costs a 3x3 (measured 2026-11-28); the separable kernel's buffers do use it
+        out = np.empty((ay.length, ax.length), dtype=c.dtype)
         return out, _plane2d(x, c, out, axes, code, chosen, watch)
     channels = x.shape[2]
     out = np.empty((ay.length, ax.length, channels), dtype=c.dtype)
@@ -355,17 +363,103 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False) -> int:
                      (ay.dilation, ax.dilation), code, watch)
 
 
-def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False) -> int:
-    from convcli.kernels.direct2d import correlate2d
+def _direct_blocks(oh: int, ow: int) -> tuple[int, int]:
+    """How the direct kernel splits an ``oh`` x ``ow`` output: blocks of rows, or columns of a few rows."""
     from convcli.threads import block_count
 
-    oh, ow = out.shape
     if oh >= 8:
-        row_blocks, col_blocks = block_count(oh), 1
-    else:
-        row_blocks, col_blocks = oh, max(1, min(block_count(ow // 2048 + 1), ow))
+        return block_count(oh), 1
+    return oh, max(1, min(block_count(ow // 2048 + 1), ow))
+
+
+def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False) -> int:
+    from convcli.kernels.direct2d import correlate2d
+
+    row_blocks, col_blocks = _direct_blocks(*out.shape)
     counts = np.empty(row_blocks * col_blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
     correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
                 code, row_blocks, col_blocks, counts)
     release_loader_memory()
     return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel
+
+
+# Repeated calls on the same geometry (batches, video frames, filter banks, benchmarks): right after a
+# large convolution the interpreter runs from cold caches, and validating options, preparing the kernel,
+# computing the geometry and choosing the kernel's arguments took ~0.1-0.3 ms per call (issue 7). For a
+# C-contiguous 2-D float32 input at unit stride and dilation with nan="error", the arguments of the
+# Numba kernel call are remembered per input shape, kernel content and options.
+_F32 = np.dtype(np.float32)
+_CALLS: dict = {}
+_CALLS_MAX = 32
+
+
+def _repeated_call(x: np.ndarray, k: np.ndarray, mode, padding, boundary, method) -> np.ndarray | None:
+    """The result by a remembered Numba kernel call, or None when this call takes the general path."""
+    if k.dtype.kind not in "biuf" or not 0 < k.size <= 4096:
+        return None
+    key = (x.shape, k.shape, k.dtype.char, k.tobytes(), mode, padding, boundary, method)
+    try:
+        run = _CALLS.get(key)
+    except TypeError:  # an unhashable option: the general path says what is wrong with it
+        return None
+    if run is None:
+        run = _plan_call(x.shape, k, mode, padding, boundary, method)
+        if len(_CALLS) >= _CALLS_MAX:
+            _CALLS.pop(next(iter(_CALLS), None), None)
+        _CALLS[key] = run
+    return run(x) if run else None
+
+
+def _plan_call(shape, k, mode, padding, boundary, method):
+    """The kernel call for an input of ``shape`` as a function of the input, or False (general path)."""
+    from functools import partial
+
+    from convcli import smalldirect
+
+    check_choice("mode", mode, MODES)
+    check_choice("padding", padding, PADDINGS)
+    check_choice("boundary", boundary, BOUNDARIES)
+    check_choice("method", method, METHODS)
+    _, c, chosen = _prepared_kernel(k, mode, method, _F32)
+    ay, ax = axes_for(shape, c.shape, (1, 1), (1, 1), padding)
+    out_shape, code = (ay.length, ax.length), BOUNDARY_CODES[boundary]
+    if chosen.method == "direct" and not smalldirect.is_small(out_shape, c.shape):
+        from convcli.kernels.direct2d import correlate2d
+
+        return partial(_run_direct, correlate2d, c, out_shape, ay.offset, ax.offset, code, *_direct_blocks(*out_shape))
+    if (chosen.method == "separable" and len(chosen.cols) == 1 and chosen.symmetric
+            and not smalldirect.is_small(out_shape, (c.shape[0] + c.shape[1], 1))):
+        from convcli.kernels.separable import correlate_separable
+        from convcli.threads import block_count
+
+        col, row, width = chosen.cols[0], chosen.rows[0], shape[1]
+        blocks = block_count(out_shape[0])
+        last = ax.offset + (out_shape[1] - 1) + (row.size - 1)
+        buf_shape = (blocks, 2, max(last, width - 1) - min(ax.offset, 0) + 1)
+        return partial(_run_separable, correlate_separable, col.reshape(-1, 1), row.reshape(1, -1), out_shape,
+                       buf_shape, np.zeros(width, _F32), ay.offset, ax.offset, code, blocks, *chosen.symmetric[0])
+    return False
+
+
+def _run_direct(kernel, c, shape, oy, ox, code, row_blocks, col_blocks, x):
+    # as _direct2d, watching for NaN/Inf
+    out = np.empty(shape, _F32)
+    counts = np.empty(row_blocks * col_blocks, np.int64)
+    kernel(x, c, out, oy, ox, 1, 1, 1, 1, code, row_blocks, col_blocks, counts)
+    release_loader_memory()
+    if any(counts.tolist()):
+        check_finite(x, "input")  # raises; when the input is finite, outputs overflowed
+    return out
+
+
+def _run_separable(kernel, col2, row2, shape, buf_shape, zrow, oy, ox, code, blocks, sym_col, sym_row, x):
+    # as _separable_plane, watching for NaN/Inf (zrow is only read)
+    out = np.empty(shape, _F32)
+    buf = empty_apart(buf_shape, _F32, x)
+    counts = np.empty(blocks, np.int64)
+    kernel(x, col2, row2, out, buf, np.empty((blocks, 1), _F32), zrow, oy, ox, 1, 1, 1, 1, code, blocks,
+           sym_col, sym_row, counts)
+    release_loader_memory()
+    if any(counts.tolist()):
+        check_finite(x, "input")
+    return out

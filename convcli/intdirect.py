@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from convcli.arrays import empty_apart
-
 INTEGER_DTYPES = (np.dtype(np.uint8), np.dtype(np.uint16))
 BAND_BYTES = 1 << 22  # the float band of one chunk of output rows (measured: see the module doc)
 MAX_BAND_BYTES = 1 << 24  # a band larger than this and than a float copy of the image: convert it whole
@@ -52,7 +50,7 @@ def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, 
     from convcli.threads import block_count
 
     x = np.ascontiguousarray(x)
-    band = empty_apart((band_rows, width), c.dtype, out)  # the kernel reads the band, writes out (4K aliasing)
+    band = np.empty((band_rows, width), dtype=c.dtype)
     counts = np.zeros(0, dtype=np.int64)
     for r0 in range(0, oh, chunk):
         n = min(chunk, oh - r0)

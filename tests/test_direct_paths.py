@@ -170,3 +170,28 @@ def test_numba_kernel_random_geometry_matches_naive(h, w, kh, kw, boundary, padd
     want = naive_convolve(x, k, **opts)
     np.testing.assert_allclose(got, want, atol=1e-10)
     np.testing.assert_allclose(got32, want, rtol=1e-4, atol=1e-4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.integers(1, 8), st.integers(1, 8),
+       st.sampled_from(BOUNDARIES), st.sampled_from(["same", "valid", "full"]),
+       st.sampled_from([np.nan, np.inf, -np.inf]), st.integers(0, 2**32 - 1))
+def test_counted_rows_find_any_nonfinite_input(h, w, kh, kw, boundary, padding, bad, seed):
+    # the kernels count NaN/Inf only in every kh-th output row, the last row, and every kw-th border
+    # column: one bad sample anywhere, on any geometry, must still be found (direct and separable)
+    from convcli.errors import DataError
+
+    if padding == "valid" and (kh > h or kw > w):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((h, w)).astype(np.float32)
+    x[rng.integers(h), rng.integers(w)] = bad
+    k = rng.standard_normal((kh, kw)) * (rng.random((kh, kw)) < 0.7)  # zeros too
+    col, row = rng.standard_normal(kh), rng.standard_normal(kw)
+    if seed % 2:  # symmetric factors: the folded passes (two output rows per vertical pass)
+        col, row = col + col[::-1], row + row[::-1]
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+        with pytest.raises(DataError, match="NaN or Inf"):
+            convolve(x, k, padding=padding, boundary=boundary, method="direct")
+        with pytest.raises(DataError, match="NaN or Inf"):
+            convolve(x, np.outer(col, row), padding=padding, boundary=boundary, method="separable")

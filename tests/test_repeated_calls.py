@@ -74,3 +74,54 @@ def test_empty_apart_is_half_a_page_from_the_input(dtype):
 def test_empty_apart_small_arrays_are_plain():
     out = empty_apart((4, 4), np.float32, np.ones(8, np.float32))
     assert out.shape == (4, 4) and out.base is None
+
+
+@pytest.mark.parametrize("padding", ["same", "valid", "full"])
+@pytest.mark.parametrize("boundary", ["zero", "reflect", "mirror", "nearest", "wrap"])
+@pytest.mark.parametrize("kind", ["direct", "separable"])
+def test_remembered_call_equals_general_path(rng, padding, boundary, kind):
+    # a C-contiguous 2-D float32 input at unit stride takes the remembered kernel call; dtype=float32
+    # given explicitly takes the general path: the same bits, first call and repeated calls
+    from unittest import mock
+
+    from convcli import smalldirect
+
+    x = rng.standard_normal((40, 37)).astype(np.float32)
+    g = np.array([1.0, 4.0, 6.0, 4.0, 1.0])
+    k = rng.standard_normal((3, 4)) if kind == "direct" else np.outer(g, g[:3])
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):  # the Numba kernels on a small input
+        for _ in range(3):
+            fast = convolve(x, k, padding=padding, boundary=boundary, method=kind)
+            general = convolve(x, k, padding=padding, boundary=boundary, dtype=np.float32, method=kind)
+            np.testing.assert_array_equal(fast, general)
+        np.testing.assert_allclose(fast, naive_convolve(x.astype(np.float64), k, padding=padding, boundary=boundary),
+                                   rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_remembered_call_still_finds_nonfinite_input(rng, bad):
+    from unittest import mock
+
+    from convcli import smalldirect
+
+    x = rng.standard_normal((30, 30)).astype(np.float32)
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+        for k in (rng.standard_normal((3, 3)), np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0])):
+            convolve(x, k)
+            y = x.copy()
+            y[29, 0] = bad
+            with pytest.raises(DataError, match="NaN or Inf"):
+                convolve(y, k)
+
+
+def test_remembered_call_reports_bad_options_as_before(rng):
+    from convcli import UsageError
+
+    x = rng.standard_normal((20, 20)).astype(np.float32)
+    k = rng.standard_normal((3, 3))
+    with pytest.raises(UsageError, match="mode must be one of"):
+        convolve(x, k, mode=["conv"])
+    with pytest.raises(UsageError, match="boundary must be one of"):
+        convolve(x, k, boundary="edge")
+    with pytest.raises(DataError, match="larger than the input"):
+        convolve(x, np.ones((21, 3)), padding="valid")

@@ -22,7 +22,7 @@ Each output sample is computed by one thread in a fixed order, whatever the thre
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.direct2d import TAPS, group, nonfinite
+from convcli.kernels.direct2d import TAPS, counted_row, group, nonfinite
 from convcli.kernels.direct_passes import block_unit
 from convcli.kernels.sep_passes import fold_pass, fold_pass2
 
@@ -174,7 +174,8 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
     """``out`` = correlation of ``x`` with ``outer(col2[:, 0], row2[0])``.
 
     ``counts`` is empty, or has ``row_blocks`` entries that receive each block's number of NaN/Inf
-    output samples (counted while the row is in cache, as ``direct2d.correlate2d`` does).
+    samples in the output rows it counts (while the row is in cache: rows ``r % kh == 0`` and the
+    last, which is enough to find any NaN/Inf input at unit stride, see ``direct2d``'s module doc).
 
     ``buf`` is ``(row_blocks, 2, L)`` scratch space, ``L = max(ox + (ow-1)*sx + (kw-1)*dx, width-1) - min(ox, 0) + 1``;
     ``hbuf`` is ``(row_blocks, (ow-1)*sx + 1)`` when ``sx > 1``; ``zrow`` is ``width`` zeros.
@@ -184,6 +185,7 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
     off = -min(ox, 0)  # buf index of input column 0
     watch = counts.shape[0] > 0
     two = sym_col and col2.shape[0] % 2 == 1 and sy == dy  # consecutive output rows share input rows
+    kh = col2.shape[0]
     for blk in prange(row_blocks):
         v0 = buf[blk, 0]
         v1 = buf[blk, 1]
@@ -194,15 +196,18 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
             i0 = oy + r * sy
             if two and r + 1 < end:
                 _vertical_sym2(v0[off : off + width], v1[off : off + width], x, zrow, col2, i0, dy, boundary)
-                bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row, watch)
-                bad += _finish(out[r + 1], v1, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row, watch)
+                bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row,
+                               watch and counted_row(r, 0, kh, oh - 1))
+                bad += _finish(out[r + 1], v1, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row,
+                               watch and counted_row(r + 1, 0, kh, oh - 1))
                 r += 2
                 continue
             if sym_col:
                 _vertical_sym(v0[off : off + width], x, zrow, col2, i0, dy, boundary)
             else:
                 _vertical(v0[off : off + width], x, zrow, col2, i0, dy, boundary)
-            bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row, watch)
+            bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row,
+                           watch and counted_row(r, 0, kh, oh - 1))
             r += 1
         if watch:
             counts[blk] = bad
