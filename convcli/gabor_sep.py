@@ -26,7 +26,7 @@ def _correlate(x: np.ndarray, c: np.ndarray, boundary: str, out: np.ndarray | No
     ay, ax = axes_for(x.shape, c.shape, (1, 1), (1, 1), "same")
     if out is None:
         out = np.empty((ay.length, ax.length), dtype=x.dtype)
-    correlate2d(x, c, out, ay.offset, ax.offset, 1, 1, 1, 1, BOUNDARY_CODES[boundary], block_count(ay.length), 1,
+    correlate2d(x, c, out, ay.offset, ax.offset, 1, 1, 1, 1, BOUNDARY_CODES[boundary], 1, block_count(ay.length), 1,
                 np.empty(0, np.int64))
     return out
 

@@ -29,7 +29,8 @@ def chunk_rows(width: int, itemsize: int, row_stride: int) -> int:
     return max(1, BAND_BYTES // (width * itemsize * row_stride))
 
 
-def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, strides, dilations, code: int) -> bool:
+def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, strides, dilations, code: int,
+                        nch: int = 1) -> bool:
     """``out`` = the direct correlation of the uint8/uint16 plane ``x`` with ``c`` (float).
 
     Bit-for-bit ``convcli.kernels.direct2d.correlate2d`` on ``x.astype(c.dtype)``: chunks of
@@ -60,6 +61,6 @@ def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, 
             row_blocks, col_blocks = block_count(n), 1
         else:
             row_blocks, col_blocks = n, max(1, min(block_count(ow // 2048 + 1), ow))
-        correlate2d(band[:rows], c, out[r0 : r0 + n], 0, offsets[1], sy, strides[1], dy, dilations[1], code,
+        correlate2d(band[:rows], c, out[r0 : r0 + n], 0, offsets[1], sy, strides[1], dy, dilations[1], code, nch,
                     row_blocks, col_blocks, counts)
     return True

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convcli import convolve, smalldirect
+from convcli import DataError, convolve, smalldirect
 from tests.naive import naive_convolve
 from tests.threadcount import at_each_thread_count
 
@@ -195,3 +195,36 @@ def test_counted_rows_find_any_nonfinite_input(h, w, kh, kw, boundary, padding, 
             convolve(x, k, padding=padding, boundary=boundary, method="direct")
         with pytest.raises(DataError, match="NaN or Inf"):
             convolve(x, np.outer(col, row), padding=padding, boundary=boundary, method="separable")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 20), st.integers(1, 4), st.integers(1, 6), st.integers(1, 6),
+       st.sampled_from(BOUNDARIES), st.sampled_from(["same", "valid", "full"]),
+       st.tuples(st.integers(1, 3), st.integers(1, 2)), st.sampled_from([1, 2, 3]),
+       st.sampled_from(["float32", "uint8"]), st.sampled_from(["direct", "separable"]), st.integers(0, 2**32 - 1))
+def test_channels_in_one_kernel_call_equal_each_channel_alone(h, w, nch, kh, kw, boundary, padding, dilation,
+                                                             row_stride, dtype, method, seed):
+    # a channels-last image goes through the direct or separable kernel as (H, W*C) with the taps C
+    # apart and the border columns extended pixel by pixel: the same bits as each channel on its own
+    if padding == "valid" and ((kh - 1) * dilation[0] + 1 > h or (kw - 1) * dilation[1] + 1 > w):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((h, w, nch)).astype(np.float32)
+    if dtype == "uint8":
+        x = rng.integers(0, 256, (h, w, nch)).astype(np.uint8)
+    k = rng.standard_normal((kh, kw))
+    if method == "separable":  # rank 1, symmetric factors half the time (the folded passes)
+        col, row = rng.standard_normal(kh), rng.standard_normal(kw)
+        if seed % 2:
+            col, row = col + col[::-1], row + row[::-1]
+        k = np.outer(col, row)
+    opts = dict(padding=padding, boundary=boundary, dilation=dilation, stride=(row_stride, 1), method=method)
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+        got = convolve(x, k, **opts)
+        for ch in range(nch):
+            np.testing.assert_array_equal(got[:, :, ch], convolve(np.ascontiguousarray(x[:, :, ch]), k, **opts))
+        if dtype == "float32" and nch > 1 and row_stride == 1 and dilation == (1, 1):
+            bad = x.copy()
+            bad[rng.integers(h), rng.integers(w), rng.integers(nch)] = np.nan
+            with pytest.raises(DataError, match="NaN or Inf"):
+                convolve(bad, k, **opts)

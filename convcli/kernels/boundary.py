@@ -26,3 +26,14 @@ def map_index(i, n, mode):
     p = 2 * n - 2
     j = i % p
     return j if j < n else p - j
+
+
+@njit(cache=True)
+def map_column(e, width, mode, nch):
+    """``map_index`` for sample ``e`` of a row of ``nch`` interleaved channels (``width`` samples):
+    the pixel is extended by the boundary rule, the channel kept; ``-1`` means "zero"."""
+    if nch == 1:
+        return map_index(e, width, mode)
+    pixel = e // nch  # floor, also for negative e
+    m = map_index(pixel, width // nch, mode)
+    return m * nch + (e - pixel * nch) if m >= 0 else -1

@@ -31,7 +31,7 @@ reads every input column. For a 3x3 kernel that is a third of the work of counti
 import numpy as np
 from numba import njit, prange
 
-from convcli.kernels.boundary import map_index
+from convcli.kernels.boundary import map_column, map_index
 from convcli.kernels.direct_passes import block_rows, block_unit
 
 TILE = 2048  # interior output columns per tile
@@ -78,15 +78,16 @@ def nonfinite(v):
 
 
 @njit(cache=True)
-def _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, q0, q1, boundary):
+def _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, q0, q1, boundary, nch):
     """``P[j, i]`` = extended input at row ``oy + i``, column ``ox + q0*sx + j``: every sample that
-    outputs ``(0..oh-1, q0..q1-1)`` read, transposed (zeros outside for ``zero``)."""
+    outputs ``(0..oh-1, q0..q1-1)`` read, transposed (zeros outside for ``zero``). With ``nch > 1``
+    the columns are ``nch`` interleaved channels, extended pixel by pixel."""
     height, width = x.shape
     p = (q1 - 1 - q0) * sx + (kw - 1) * dx + 1 if q1 > q0 else 0
     h = (oh - 1) * sy + (kh - 1) * dy + 1 if q1 > q0 else 0
     cols = np.empty(p, dtype=np.int64)
     for j in range(p):
-        cols[j] = map_index(ox + q0 * sx + j, width, boundary)
+        cols[j] = map_column(ox + q0 * sx + j, width, boundary, nch)
     patch = np.empty((p, h), dtype=x.dtype)
     for i in range(h):
         iy = map_index(oy + i, height, boundary)
@@ -193,11 +194,16 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
 
 
 @njit(cache=True, parallel=True)
-def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blocks, counts):
+def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks, col_blocks, counts):
     """Fill ``out`` (preallocated) with the correlation of ``x`` with ``c``; see the module doc.
 
     ``counts`` is empty, or has ``row_blocks * col_blocks`` entries that receive each block's
     number of non-finite samples in the output rows it counts (see the module doc).
+
+    ``nch > 1``: ``x`` and ``out`` are channels-last images ``(H, W, nch)`` seen as ``(H, W*nch)``,
+    with ``ox``, ``dx`` in samples (pixel offset and dilation times ``nch``) and ``sx == 1``; the
+    border columns are extended pixel by pixel, each channel on its own (and all of them are
+    counted: the outputs that read one input sample are then ``nch`` apart).
     """
     width = x.shape[1]
     kw = c.shape[1]
@@ -217,8 +223,9 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
     rb = max(q_hi + 1, lb)
     kh = c.shape[0]
     ct = np.ascontiguousarray(c.T)
-    left = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, 0, lb, boundary)
-    right = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, rb, ow, boundary)
+    left = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, 0, lb, boundary, nch)
+    right = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, rb, ow, boundary, nch)
+    every = kw if nch == 1 else 1  # border columns counted (see the module doc)
     out_left = np.empty((lb, oh), dtype=out.dtype)
     out_right = np.empty((ow - rb, oh), dtype=out.dtype)
     zero_t = np.zeros(max(left.shape[1], right.shape[1]), dtype=x.dtype)
@@ -234,7 +241,7 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
         e = min(c1, lb)
         if c0 < e and r0 < r1:
             bad += _columns(out_left, left, zero_t[: left.shape[1]], ct, c0, e, r0, r1 - r0, 0, 0,
-                            sx, sy, dx, dy, boundary, watch, 0, kw, ow - 1)
+                            sx, sy, dx, dy, boundary, watch, 0, every, ow - 1)
             for r in range(r0, r1):
                 for q in range(c0, e):
                     out[r, q] = out_left[q, r]
@@ -246,7 +253,7 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, row_blocks, col_blo
         s = max(c0, rb)
         if s < c1 and r0 < r1:
             bad += _columns(out_right, right, zero_t[: right.shape[1]], ct, s - rb, c1 - rb, r0, r1 - r0, 0, 0,
-                            sx, sy, dx, dy, boundary, watch, rb, kw, ow - 1)
+                            sx, sy, dx, dy, boundary, watch, rb, every, ow - 1)
             for r in range(r0, r1):
                 for q in range(s, c1):
                     out[r, q] = out_right[q - rb, r]

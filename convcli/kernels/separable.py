@@ -21,7 +21,7 @@ Each output sample is computed by one thread in a fixed order, whatever the thre
 
 from numba import njit, prange
 
-from convcli.kernels.boundary import map_index
+from convcli.kernels.boundary import map_column, map_index
 from convcli.kernels.direct2d import TAPS, counted_row, group, nonfinite
 from convcli.kernels.direct_passes import block_unit
 from convcli.kernels.sep_passes import fold_pass, fold_pass2
@@ -169,7 +169,7 @@ def _horizontal(o, v, row2, b, dx, n, sym):
 
 
 @njit(cache=True, parallel=True)
-def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy, dx, boundary, row_blocks,
+def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks,
                         sym_col, sym_row, counts):
     """``out`` = correlation of ``x`` with ``outer(col2[:, 0], row2[0])``.
 
@@ -179,6 +179,8 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
 
     ``buf`` is ``(row_blocks, 2, L)`` scratch space, ``L = max(ox + (ow-1)*sx + (kw-1)*dx, width-1) - min(ox, 0) + 1``;
     ``hbuf`` is ``(row_blocks, (ow-1)*sx + 1)`` when ``sx > 1``; ``zrow`` is ``width`` zeros.
+    ``nch > 1``: channels-last images ``(H, W, nch)`` seen as ``(H, W*nch)``, ``ox`` and ``dx`` in
+    samples (times ``nch``), ``sx == 1``; each row is extended pixel by pixel, channel by channel.
     """
     width = x.shape[1]
     oh, ow = out.shape
@@ -196,9 +198,9 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
             i0 = oy + r * sy
             if two and r + 1 < end:
                 _vertical_sym2(v0[off : off + width], v1[off : off + width], x, zrow, col2, i0, dy, boundary)
-                bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row,
+                bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, nch, sym_row,
                                watch and counted_row(r, 0, kh, oh - 1))
-                bad += _finish(out[r + 1], v1, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row,
+                bad += _finish(out[r + 1], v1, hbuf[blk], row2, off, width, ox, sx, dx, boundary, nch, sym_row,
                                watch and counted_row(r + 1, 0, kh, oh - 1))
                 r += 2
                 continue
@@ -206,7 +208,7 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
                 _vertical_sym(v0[off : off + width], x, zrow, col2, i0, dy, boundary)
             else:
                 _vertical(v0[off : off + width], x, zrow, col2, i0, dy, boundary)
-            bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, sym_row,
+            bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, nch, sym_row,
                            watch and counted_row(r, 0, kh, oh - 1))
             r += 1
         if watch:
@@ -215,15 +217,15 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
 
 
 @njit(cache=True)
-def _finish(o, v, h, row2, off, width, ox, sx, dx, boundary, sym_row, watch):
+def _finish(o, v, h, row2, off, width, ox, sx, dx, boundary, nch, sym_row, watch):
     """Extend the vertical results ``v[off : off + width]`` by the boundary rule, run the horizontal
     pass into the output row ``o``; the number of its non-finite samples when ``watch``."""
     span = v.shape[0]
     for p in range(off):
-        ix = map_index(p - off, width, boundary)
+        ix = map_column(p - off, width, boundary, nch)
         v[p] = v[off + ix] if ix >= 0 else 0
     for p in range(off + width, span):
-        ix = map_index(p - off, width, boundary)
+        ix = map_column(p - off, width, boundary, nch)
         v[p] = v[off + ix] if ix >= 0 else 0
     b = ox + off
     ow = o.shape[0]
