@@ -51,6 +51,9 @@ def main() -> None:
     stages("import convcli")
     k = np.random.default_rng(1).random((args.kernel, args.kernel))
     if args.stages:
+        import importlib
+
+        importlib.import_module("convcli.kernels")  # first, as a kernel call would (convcli._numba_lean)
         import numba  # noqa: F401
 
         stages("import numba")
