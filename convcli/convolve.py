@@ -142,8 +142,8 @@ def convolve(
     dilations = (1,) * spatial if type(dilation) is int and dilation == 1 else per_axis("dilation", dilation, spatial)
     axes = axes_for(xa.shape[:spatial], kern.shape, strides, dilations, padding)
     code = BOUNDARY_CODES[boundary]
-    if xa.dtype.kind == "u" and (spatial != 2 or chosen.method != "direct"):
-        xa = as_float_array(xa, "input", dt)  # only the 2-D direct kernel reads integers (issue 7)
+    if xa.dtype.kind == "u" and (spatial != 2 or chosen.method == "fft"):
+        xa = as_float_array(xa, "input", dt)  # only the 2-D direct and separable paths read integers (issue 7)
     # The Numba direct and separable kernels count non-finite outputs as they write them, in rows that
     # together read every input sample at unit stride and dilation (convcli/kernels/direct2d.py); NaN/Inf
     # always propagate through products and sums, so the input needs its own pass only when one is found.
@@ -181,10 +181,18 @@ def _prepared_kernel(k, mode: str, method: str, dt: np.dtype):
         kern = kern.copy()  # the cache must not see later changes to the caller's array
     c, chosen = _correlation_kernel(kern, mode, method, dt) if kern.ndim in (1, 2) else (None, None)
     if key is not None:
-        if len(_PREPARED) >= _PREPARED_MAX:
-            _PREPARED.pop(next(iter(_PREPARED), None), None)
-        _PREPARED[key] = kern, c, chosen
+        _remember(_PREPARED, key, (kern, c, chosen), _PREPARED_MAX)
     return kern, c, chosen
+
+
+def _remember(cache: dict, key, value, most: int) -> None:
+    """``cache[key] = value``, dropping the oldest entry when there are ``most``."""
+    if len(cache) >= most:
+        try:
+            del cache[next(iter(cache))]
+        except (KeyError, RuntimeError, StopIteration):  # another thread (--jobs) changed it meanwhile
+            pass
+    cache[key] = value
 
 
 def _correlation_kernel(kern: np.ndarray, mode: str, method: str, dt: np.dtype):
@@ -315,7 +323,6 @@ def _separable_plane(x, col, row, out, axes, code, watch: bool = False, symmetri
     from convcli.threads import block_count
 
     (oh, ow), width = out.shape, x.shape[1]
-    blocks = block_count(oh)
     if symmetric is None:
         col, sym_col = _exactly_symmetric(col)
         row, sym_row = _exactly_symmetric(row)
@@ -324,12 +331,27 @@ def _separable_plane(x, col, row, out, axes, code, watch: bool = False, symmetri
     # one boundary-extended row of vertical results per thread (see the kernel's doc); in samples
     ox, dx = ax.offset * nch, ax.dilation * nch
     last = ox + (ow - 1) * ax.stride + (row.size - 1) * dx
-    buf = empty_apart((blocks, 2, max(last, width - 1) - min(ox, 0) + 1), out.dtype, x)  # 4K aliasing
-    hbuf = np.empty((blocks, (ow - 1) * ax.stride + 1 if ax.stride > 1 else 1), dtype=out.dtype)
-    counts = np.empty(blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
-    correlate_separable(np.ascontiguousarray(x), col.reshape(-1, 1), row.reshape(1, -1), out, buf, hbuf,
-                        np.zeros(width, dtype=out.dtype), ay.offset, ox, ay.stride, ax.stride,
-                        ay.dilation, dx, code, nch, blocks, sym_col, sym_row, counts)
+    span = max(last, width - 1) - min(ox, 0) + 1
+    col2, row2, zrow = col.reshape(-1, 1), row.reshape(1, -1), np.zeros(width, dtype=out.dtype)
+
+    def run(src: np.ndarray, dst: np.ndarray, oy: int, counts: np.ndarray) -> None:
+        blocks = block_count(dst.shape[0])
+        buf = empty_apart((blocks, 2, span), out.dtype, src)  # 4K aliasing (see empty_apart)
+        hbuf = np.empty((blocks, (ow - 1) * ax.stride + 1 if ax.stride > 1 else 1), dtype=out.dtype)
+        correlate_separable(src, col2, row2, dst, buf, hbuf, zrow, oy, ox, ay.stride, ax.stride, ay.dilation, dx,
+                            code, nch, blocks, sym_col, sym_row, counts)
+
+    if x.dtype.kind == "u":  # uint8/uint16, read row band by row band (never checked: integers are finite)
+        from convcli.intdirect import by_bands
+
+        none = np.empty(0, dtype=np.int64)
+        if by_bands(x, out, col.size, ay.offset, ay.stride, ay.dilation, code, out.dtype,
+                    lambda band, rows_out: run(band, rows_out, 0, none)):
+            release_loader_memory()
+            return 0
+        x = x.astype(out.dtype)
+    counts = np.empty(block_count(oh) if watch else 0, dtype=np.int64)  # the kernel writes every entry
+    run(np.ascontiguousarray(x), out, ay.offset, counts)
     release_loader_memory()
     return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel
 
@@ -415,9 +437,7 @@ def _repeated_call(x: np.ndarray, k: np.ndarray, mode, padding, boundary, method
         return None
     if run is None:
         run = _plan_call(x.shape, k, mode, padding, boundary, method)
-        if len(_CALLS) >= _CALLS_MAX:
-            _CALLS.pop(next(iter(_CALLS), None), None)
-        _CALLS[key] = run
+        _remember(_CALLS, key, run, _CALLS_MAX)
     return run(x) if run else None
 
 

@@ -1,6 +1,7 @@
-"""The direct method on uint8/uint16 planes without converting the whole image to float first.
+"""The direct and separable methods on uint8/uint16 planes without converting the whole image to float first.
 
-Chunks of output rows, each computed by ``direct2d.correlate2d`` (the float kernel itself) from a
+Chunks of output rows, each computed by the float kernel itself (``direct2d.correlate2d``, or
+``separable.correlate_separable`` from ``convcli.convolve``) from a
 float band holding just the input rows the chunk reads, boundary rows included
 (``direct2d_int.fill_band``, in parallel). The band is reused from chunk to chunk, so the memory
 is one band instead of a float copy of the image; the result is bit-for-bit the float kernel's on
@@ -29,38 +30,53 @@ def chunk_rows(width: int, itemsize: int, row_stride: int) -> int:
     return max(1, BAND_BYTES // (width * itemsize * row_stride))
 
 
+def by_bands(x: np.ndarray, out: np.ndarray, kh: int, y0: int, sy: int, dy: int, code: int, dtype, run) -> bool:
+    """``run(band, out_rows)`` for chunks of output rows, each with a float band of the input rows it reads.
+
+    ``band`` holds rows ``y0 + r0*sy ...`` of ``x`` extended by the boundary rule, as ``dtype``
+    (``direct2d_int.fill_band``), so a kernel run on it with row offset 0 maps no row again.
+    Returns False, running nothing, when the band would take more memory than a float copy of ``x``
+    and more than ``MAX_BAND_BYTES`` (very tall or widely dilated kernels): the caller converts instead.
+    """
+    oh = out.shape[0]
+    height, width = x.shape
+    itemsize = np.dtype(dtype).itemsize
+    chunk = min(chunk_rows(width, itemsize, sy), oh)
+    band_rows = (chunk - 1) * sy + (kh - 1) * dy + 1
+    if band_rows > height and band_rows * width * itemsize > MAX_BAND_BYTES:
+        return False
+    from convcli.kernels.direct2d_int import fill_band
+
+    x = np.ascontiguousarray(x)
+    band = np.empty((band_rows, width), dtype=dtype)
+    for r0 in range(0, oh, chunk):
+        n = min(chunk, oh - r0)
+        rows = (n - 1) * sy + (kh - 1) * dy + 1
+        fill_band(band, x, y0 + r0 * sy, rows, code)
+        run(band[:rows], out[r0 : r0 + n])
+    return True
+
+
 def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, strides, dilations, code: int,
                         nch: int = 1) -> bool:
     """``out`` = the direct correlation of the uint8/uint16 plane ``x`` with ``c`` (float).
 
     Bit-for-bit ``convcli.kernels.direct2d.correlate2d`` on ``x.astype(c.dtype)``: chunks of
-    output rows, each from a float band of the input rows it reads (``direct2d_int.fill_band``).
-    Returns False, leaving ``out`` alone, when the band would take more memory than a float copy of
-    ``x`` and more than ``MAX_BAND_BYTES`` (very tall or widely dilated kernels): the caller
-    converts instead.
+    output rows, each from a float band of the input rows it reads (:func:`by_bands`). Returns
+    False, leaving ``out`` alone, when the band would be too large (the caller converts instead).
     """
-    oh, ow = out.shape
-    height, width = x.shape
-    sy, dy, kh = strides[0], dilations[0], c.shape[0]
-    chunk = min(chunk_rows(width, c.itemsize, sy), oh)
-    band_rows = (chunk - 1) * sy + (kh - 1) * dy + 1
-    if band_rows > height and band_rows * width * c.itemsize > MAX_BAND_BYTES:
-        return False
     from convcli.kernels.direct2d import correlate2d
-    from convcli.kernels.direct2d_int import fill_band
     from convcli.threads import block_count
 
-    x = np.ascontiguousarray(x)
-    band = np.empty((band_rows, width), dtype=c.dtype)
     counts = np.zeros(0, dtype=np.int64)
-    for r0 in range(0, oh, chunk):
-        n = min(chunk, oh - r0)
-        rows = (n - 1) * sy + (kh - 1) * dy + 1
-        fill_band(band, x, offsets[0] + r0 * sy, rows, code)
+
+    def run(band: np.ndarray, rows_out: np.ndarray) -> None:
+        n, ow = rows_out.shape
         if n >= 8:  # the blocks convcli.convolve._direct2d uses
             row_blocks, col_blocks = block_count(n), 1
         else:
             row_blocks, col_blocks = n, max(1, min(block_count(ow // 2048 + 1), ow))
-        correlate2d(band[:rows], c, out[r0 : r0 + n], 0, offsets[1], sy, strides[1], dy, dilations[1], code, nch,
+        correlate2d(band, c, rows_out, 0, offsets[1], strides[0], strides[1], dilations[0], dilations[1], code, nch,
                     row_blocks, col_blocks, counts)
-    return True
+
+    return by_bands(x, out, c.shape[0], offsets[0], strides[0], dilations[0], code, c.dtype, run)

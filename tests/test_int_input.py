@@ -185,3 +185,32 @@ def test_bands_larger_than_the_image_fall_back_to_converting(numba_only, monkeyp
     monkeypatch.setattr(intdirect, "MAX_BAND_BYTES", 1 << 24)  # small bands: the integer kernel runs
     np.testing.assert_array_equal(convolve(x, k, method="direct", dilation=(6, 1), padding="full"), got)
     assert used == [True]
+
+
+@pytest.mark.parametrize("kshape,symmetric", [((13, 13), True), ((5, 4), False), ((7, 1), True), ((1, 9), True)])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+@pytest.mark.parametrize("padding", ["same", "valid", "full"])
+@pytest.mark.parametrize("channels", [0, 3])
+def test_integer_separable_path_is_float_path_bit_for_bit(numba_only, monkeypatch, rng, kshape, symmetric, boundary,
+                                                          padding, channels):
+    # the separable kernel also reads uint8 images band by band (intdirect.by_bands), with small bands
+    # so that an image takes several chunks: the same bits as on the image converted to float first
+    monkeypatch.setattr(intdirect, "BAND_BYTES", 4096)
+    shape = (37, 29) + ((channels,) if channels else ())
+    x = rng.integers(0, 256, shape).astype(np.uint8)
+    col, row = rng.standard_normal(kshape[0]), rng.standard_normal(kshape[1])
+    if symmetric:
+        col, row = col + col[::-1], row + row[::-1]
+    k = np.outer(col, row)
+    calls = []
+    real = intdirect.by_bands
+    monkeypatch.setattr(intdirect, "by_bands", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    for stride in (1, (2, 1), (1, 3)):
+        opts = dict(padding=padding, boundary=boundary, stride=stride, method="separable")
+        got = convolve(x, k, **opts)
+        want = convolve(x.astype(np.float32), k, **opts)
+        np.testing.assert_array_equal(got, want)
+    assert calls  # the band path ran
+    del opts["method"]
+    np.testing.assert_allclose(got, naive_channels(x.astype(np.float64), k, **opts) if channels
+                               else naive_convolve(x.astype(np.float64), k, **opts), rtol=1e-4, atol=2e-2)

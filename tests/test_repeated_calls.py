@@ -125,3 +125,15 @@ def test_remembered_call_reports_bad_options_as_before(rng):
         convolve(x, k, boundary="edge")
     with pytest.raises(DataError, match="larger than the input"):
         convolve(x, np.ones((21, 3)), padding="valid")
+
+
+def test_caches_keep_a_bounded_number_of_entries(rng):
+    import sys
+
+    cm = sys.modules["convcli.convolve"]  # the module (convcli.convolve, the name, is the function)
+    x = rng.standard_normal((9, 9)).astype(np.float32)
+    for i in range(cm._PREPARED_MAX + 5):
+        convolve(x, np.full((3, 3), float(i + 1)))
+    assert len(cm._PREPARED) <= cm._PREPARED_MAX and len(cm._CALLS) <= cm._CALLS_MAX
+    np.testing.assert_allclose(convolve(x, np.ones((3, 3)), dtype=np.float64), naive_convolve(x, np.ones((3, 3))),
+                               rtol=1e-6)
