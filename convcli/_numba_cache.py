@@ -25,19 +25,14 @@ def _writable(path: str) -> bool:
 def configure() -> None:
     """Set ``NUMBA_CACHE_DIR`` when the configured or default location is not writable.
 
-    Also tells OpenMP (Numba's thread pool) how long idle threads spin before they sleep, unless
-    ``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT`` is set: ``GOMP_SPINCOUNT=2000``, ~60 us here (with
-    ``OMP_WAIT_POLICY=PASSIVE`` for OpenMP runtimes other than GNU's, which then do not spin).
-    GNU OpenMP's default spins ~300,000 times (~9 ms): spinning threads stole the CPU from other
-    work on the shared 2-core machine (3x3 at 2048x2048 ran 2-10x slower next to OpenCV). Not
-    spinning at all made every parallel call pay for waking the other thread and then being woken
-    at the end (~150 us per call, 10 % of a 3x3 at 2048x2048); 2000 spins keep the thread awake
-    between the two halves of one call (3x3 at 2048x2048: median 0.56 of OpenCV's time against
-    0.66, five runs each alternating, 2026-11-28; OpenCV's own speed within the noise).
+    Also asks OpenMP (Numba's thread pool) to put idle threads to sleep instead of spinning
+    (``OMP_WAIT_POLICY=PASSIVE`` unless set): spinning threads steal the CPU from other work on a
+    shared machine (measured: 3x3 at 2048x2048 ran 2-10x slower next to OpenCV with GNU OpenMP's
+    default spin). A short spin (``GOMP_SPINCOUNT=2000``, ~60 us) made a 3x3 at 2048x2048 ~10 %
+    faster, but an RGB 2048x2048 3x3 next to OpenCV then ran 5-7x slower in 4 of 23 processes (0 of
+    14 without spinning; 2026-11-28), so it is not the default.
     """
-    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-        os.environ["GOMP_SPINCOUNT"] = "2000"
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels", "__pycache__")
     configured = os.environ.get("NUMBA_CACHE_DIR")
     if configured:
