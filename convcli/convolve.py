@@ -328,10 +328,7 @@ def _separable_plane(x, col, row, out, axes, code, watch: bool = False, symmetri
         row, sym_row = _exactly_symmetric(row)
     else:
         sym_col, sym_row = symmetric
-    # one boundary-extended row of vertical results per thread (see the kernel's doc); in samples
-    ox, dx = ax.offset * nch, ax.dilation * nch
-    last = ox + (ow - 1) * ax.stride + (row.size - 1) * dx
-    span = max(last, width - 1) - min(ox, 0) + 1
+    ox, dx, span = _row_buffer(ax, ow, width, row.size, nch)
     col2, row2, zrow = col.reshape(-1, 1), row.reshape(1, -1), np.zeros(width, dtype=out.dtype)
 
     def run(src: np.ndarray, dst: np.ndarray, oy: int, counts: np.ndarray) -> None:
@@ -354,6 +351,14 @@ def _separable_plane(x, col, row, out, axes, code, watch: bool = False, symmetri
     run(np.ascontiguousarray(x), out, ay.offset, counts)
     release_loader_memory()
     return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel
+
+
+def _row_buffer(ax: Axis, ow: int, width: int, kw: int, nch: int = 1) -> tuple[int, int, int]:
+    """The separable kernel's column offset and dilation in samples, and the length of its
+    boundary-extended row of vertical results (one per thread and block; see the kernel's doc)."""
+    ox, dx = ax.offset * nch, ax.dilation * nch
+    last = ox + (ow - 1) * ax.stride + (kw - 1) * dx
+    return ox, dx, max(last, width - 1) - min(ox, 0) + 1
 
 
 def _exactly_symmetric(f: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -396,19 +401,11 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False, nch: int = 1) -> i
                      (ay.dilation, ax.dilation * nch), code, watch, nch)
 
 
-def _direct_blocks(oh: int, ow: int) -> tuple[int, int]:
-    """How the direct kernel splits an ``oh`` x ``ow`` output: blocks of rows, or columns of a few rows."""
-    from convcli.threads import block_count
-
-    if oh >= 8:
-        return block_count(oh), 1
-    return oh, max(1, min(block_count(ow // 2048 + 1), ow))
-
-
 def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False, nch: int = 1) -> int:
     from convcli.kernels.direct2d import correlate2d
+    from convcli.threads import direct_blocks
 
-    row_blocks, col_blocks = _direct_blocks(*out.shape)
+    row_blocks, col_blocks = direct_blocks(*out.shape)
     counts = np.empty(row_blocks * col_blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
     correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
                 code, nch, row_blocks, col_blocks, counts)
@@ -456,8 +453,9 @@ def _plan_call(shape, k, mode, padding, boundary, method):
     out_shape, code = (ay.length, ax.length), BOUNDARY_CODES[boundary]
     if chosen.method == "direct" and not smalldirect.is_small(out_shape, c.shape):
         from convcli.kernels.direct2d import correlate2d
+        from convcli.threads import direct_blocks
 
-        return partial(_run_direct, correlate2d, c, out_shape, ay.offset, ax.offset, code, *_direct_blocks(*out_shape))
+        return partial(_run_direct, correlate2d, c, out_shape, ay.offset, ax.offset, code, *direct_blocks(*out_shape))
     if (chosen.method == "separable" and len(chosen.cols) == 1 and chosen.symmetric
             and not smalldirect.is_small(out_shape, (c.shape[0] + c.shape[1], 1))):
         from convcli.kernels.separable import correlate_separable
@@ -465,8 +463,7 @@ def _plan_call(shape, k, mode, padding, boundary, method):
 
         col, row, width = chosen.cols[0], chosen.rows[0], shape[1]
         blocks = block_count(out_shape[0])
-        last = ax.offset + (out_shape[1] - 1) + (row.size - 1)
-        buf_shape = (blocks, 2, max(last, width - 1) - min(ax.offset, 0) + 1)
+        buf_shape = (blocks, 2, _row_buffer(ax, out_shape[1], width, row.size)[2])
         return partial(_run_separable, correlate_separable, col.reshape(-1, 1), row.reshape(1, -1), out_shape,
                        buf_shape, np.zeros(width, _F32), ay.offset, ax.offset, code, blocks, *chosen.symmetric[0])
     return False

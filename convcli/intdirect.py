@@ -66,16 +66,12 @@ def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, 
     False, leaving ``out`` alone, when the band would be too large (the caller converts instead).
     """
     from convcli.kernels.direct2d import correlate2d
-    from convcli.threads import block_count
+    from convcli.threads import direct_blocks
 
     counts = np.zeros(0, dtype=np.int64)
 
     def run(band: np.ndarray, rows_out: np.ndarray) -> None:
-        n, ow = rows_out.shape
-        if n >= 8:  # the blocks convcli.convolve._direct2d uses
-            row_blocks, col_blocks = block_count(n), 1
-        else:
-            row_blocks, col_blocks = n, max(1, min(block_count(ow // 2048 + 1), ow))
+        row_blocks, col_blocks = direct_blocks(*rows_out.shape)
         correlate2d(band, c, rows_out, 0, offsets[1], strides[0], strides[1], dilations[0], dilations[1], code, nch,
                     row_blocks, col_blocks, counts)
 
