@@ -12,7 +12,7 @@ set a flag or check a version:
 - ``numba.core.typing.cffi_utils`` imports ``cffi`` (and pycparser) so that jitted code can call cffi
   functions.
 
-No convcli kernel uses BLAS, cffi or a Numba config file. :func:`skip_blas_probe` installs a finder
+No convcli kernel uses BLAS, cffi or a Numba config file. :func:`skip_optional_imports` installs a finder
 that makes exactly those imports fail while the named Numba module is initialising (and, for
 ``yaml``, only when there is no ``.numba_config.yaml``): the last three were 3-4 MiB of the
 process's resident memory (``python -m benchmarks.bench_memory_convolve``, 2026-11-28) and ~30 ms
@@ -81,7 +81,7 @@ def _remove() -> None:
         sys.meta_path.remove(_FINDER)
 
 
-def skip_blas_probe() -> None:
+def skip_optional_imports() -> None:
     """Install the finder (once) with the rules whose Numba module and package are not yet imported."""
     if os.environ.get("CONVCLI_NUMBA_LEAN") == "0" or _FINDER in sys.meta_path:
         return

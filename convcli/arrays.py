@@ -69,10 +69,11 @@ def empty_apart(shape: tuple[int, ...], dtype, like: np.ndarray) -> np.ndarray:
     Large NumPy arrays all start at the same offset within a 4 KiB page, and a 2048-wide float32
     image's rows are a multiple of 4 KiB apart, so a kernel's stores to the output row and its loads
     from the input rows then share their low 12 address bits: the CPU's store-to-load check takes
-    them for the same address and stalls (4K aliasing). Half a page apart, the direct kernel ran
-    5-10 % faster for 5x5 and 7x7 at 2048x2048 (2 threads; 8-12 % on one thread; an offset of one
-    cache line was 15-25 % slower; measured 2026-11-28, issue 7). The array is a view of a buffer
-    4 KiB larger.
+    them for the same address and stalls (4K aliasing). With its row buffers half a page from the
+    input, the separable kernel ran 23-32 % faster (one and two threads); the direct kernel's
+    output 5-10 % for 5x5 and 7x7, an offset of one cache line 15-25 % slower (2048x2048,
+    2026-11-28, issue 7). The array is a view of a buffer 4 KiB larger. Finding the two addresses
+    costs ~40 us right after a large kernel, so it is used where the gain is larger than that.
     """
     dt = np.dtype(dtype)
     n = 1

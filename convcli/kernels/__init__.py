@@ -4,6 +4,6 @@ from convcli._numba_cache import configure as _configure_cache
 
 _configure_cache()
 
-from convcli._numba_lean import skip_blas_probe as _skip_blas_probe  # noqa: E402  (issue 7: memory)
+from convcli._numba_lean import skip_optional_imports as _skip_optional_imports  # noqa: E402  (issue 7: memory)
 
-_skip_blas_probe()
+_skip_optional_imports()
