@@ -205,7 +205,9 @@ def test_counted_rows_find_any_nonfinite_input(h, w, kh, kw, boundary, padding, 
 def test_channels_in_one_kernel_call_equal_each_channel_alone(h, w, nch, kh, kw, boundary, padding, dilation,
                                                              row_stride, dtype, method, seed):
     # a channels-last image goes through the direct or separable kernel as (H, W*C) with the taps C
-    # apart and the border columns extended pixel by pixel: the same bits as each channel on its own
+    # apart and the border columns extended pixel by pixel: the same bits as each channel on its own,
+    # except for a direct kernel with column dilation 1, where a plane alone gets the bigger blocks
+    # of the dilation-1 loops (4 rows x 7 taps, the taps C apart 3 x 5): the same to rounding
     if padding == "valid" and ((kh - 1) * dilation[0] + 1 > h or (kw - 1) * dilation[1] + 1 > w):
         return
     rng = np.random.default_rng(seed)
@@ -221,8 +223,15 @@ def test_channels_in_one_kernel_call_equal_each_channel_alone(h, w, nch, kh, kw,
     opts = dict(padding=padding, boundary=boundary, dilation=dilation, stride=(row_stride, 1), method=method)
     with mock.patch.object(smalldirect, "SMALL_WORK", -1):
         got = convolve(x, k, **opts)
+        # (a separable request for a 1-wide kernel runs the direct kernel)
+        exact = (method == "separable" and min(kh, kw) > 1) or nch == 1 or dilation[1] > 1 or (kh <= 3 and kw <= 5)
         for ch in range(nch):
-            np.testing.assert_array_equal(got[:, :, ch], convolve(np.ascontiguousarray(x[:, :, ch]), k, **opts))
+            alone = convolve(np.ascontiguousarray(x[:, :, ch]), k, **opts)
+            if exact:
+                np.testing.assert_array_equal(got[:, :, ch], alone)
+            else:
+                scale = np.abs(k).sum() * float(np.abs(x[:, :, ch]).max())
+                np.testing.assert_allclose(got[:, :, ch], alone, rtol=0, atol=1e-6 * scale)
         if dtype == "float32" and nch > 1 and row_stride == 1 and dilation == (1, 1):
             bad = x.copy()
             bad[rng.integers(h), rng.integers(w), rng.integers(nch)] = np.nan

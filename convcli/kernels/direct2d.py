@@ -8,15 +8,20 @@ either side. Those are computed transposed: the few input columns they read, ext
 boundary rule, become the rows of a small array (``_patch_t``), so that each border column of the
 output is a long row computed with the same vectorised loops as the interior (with the transposed
 kernel). The interior is computed in
-blocks of up to 3 kernel rows x 5 taps per pass over unit-stride views of the rows
-(``direct_passes.py``; the first pass stores, the others add; ``group`` splits a length into near-equal
-groups), so each output row is loaded and stored ``ceil(kh/3)*ceil(kw/5)`` times. At unit
-column stride with the row stride equal to the row dilation, three consecutive output rows are
-computed together (``block_rows``): they share all but a few input rows, so each loaded input
-vector serves up to three output rows. Wide images are cut into column tiles so that the rows being
-combined stay in cache. Work is split into blocks of output rows (or, for a single row, column
-chunks); each output sample is computed by one thread in a fixed order, so the result does not
-depend on the number of threads.
+blocks of kernel rows x taps, one pass over unit-stride views of the rows per block
+(``direct_passes.py``; the first pass stores, the others add (with column dilation 1 they store
+into a scratch row that is then added); ``group`` splits a length into near-equal
+groups): up to 7 x 7 with column dilation 1 (``block_shape``), else 3 x 5, so a kernel up to 7x7 loads
+and stores each output row once. At unit column stride with the row stride equal to the row
+dilation, consecutive output rows are computed together, four with column dilation 1
+(``block_fast``), else three (``block_rows``): they share all but a few input rows, so each loaded
+input vector serves several output rows. A row computed alone (the last rows of a block, or rows
+that share no inputs) goes through the same loop as in a group, its companions written to a
+scratch buffer, or through the loop with the same blocks and order, so every output sample has the
+same bits whichever way (and by whichever thread) it was computed. Wide images are cut into column
+tiles so that the rows being combined stay in cache. Work is split into blocks of output rows
+(or, for a single row, column chunks); each output sample is computed by one thread in a fixed
+order, so the result does not depend on the number of threads.
 
 With a non-empty ``counts`` (unit stride and dilation only), each block also counts NaN/Inf samples
 in the output rows it wrote, right after writing them (while they are in cache): a NaN or Inf
@@ -26,17 +31,32 @@ the caller can skip a separate pass over the input when none is found. Only the 
 ``q % kw == 0`` and the last): the outputs reading input row ``i`` are ``kh`` consecutive rows, or
 a run cut off by the first or the last output row, so one of them is counted, and a counted row
 reads every input column. For a 3x3 kernel that is a third of the work of counting every output.
+
+Integer arguments and loop counters that would start as a constant are made ``np.int64`` first:
+Numba types a bare ``0`` as ``Literal[int](0)``, and type inference then compiled every callee a
+second time for the literal (every generated loop twice; first-ever compile of this kernel 224 s).
 """
 
 import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_column, map_index
-from convcli.kernels.direct_passes import block_rows, block_unit
+from convcli.kernels.direct_passes import block_fast, block_rows, block_unit
 
 TILE = 2048  # interior output columns per tile
-ROWS = 3  # kernel rows per block
-TAPS = 5  # taps per block
+ROWS = 3  # kernel rows per block (column dilation > 1)
+TAPS = 5  # taps per block (column dilation > 1; also the separable kernel's horizontal passes)
+FAST_ROWS = 7  # kernel rows per block, column dilation 1 (direct_passes.block_fast)
+FAST_TAPS = 7
+FAST_OUT = 4  # output rows per block_fast pass
+
+
+@njit(cache=True)
+def block_shape(dx):
+    """Most kernel rows and taps per block for column dilation ``dx``."""
+    if dx == 1:
+        return FAST_ROWS, FAST_TAPS
+    return ROWS, TAPS
 
 
 @njit(cache=True)
@@ -47,9 +67,9 @@ def group(k, most, g):
 
 
 @njit(cache=True)
-def _block_strided(o, r0, r1, r2, c, a, t, nr, nt, b, sx, dx, n, assign):
-    # the same products summed in the same order as block_unit's loops, so that a strided output
-    # is bit-for-bit the unit-stride output subsampled
+def _block_strided(o, r0, r1, r2, r3, r4, r5, r6, c, a, t, nr, nt, b, sx, dx, n, assign):
+    # the same products summed in the same order as block_unit's and block_fast's loops, so that a
+    # strided output is bit-for-bit the unit-stride output subsampled
     for j in range(n):
         p = b + j * sx
         s = c[a, t] * r0[p]
@@ -61,6 +81,18 @@ def _block_strided(o, r0, r1, r2, c, a, t, nr, nt, b, sx, dx, n, assign):
         if nr > 2:
             for k in range(nt):
                 s += c[a + 2, t + k] * r2[p + k * dx]
+        if nr > 3:
+            for k in range(nt):
+                s += c[a + 3, t + k] * r3[p + k * dx]
+        if nr > 4:
+            for k in range(nt):
+                s += c[a + 4, t + k] * r4[p + k * dx]
+        if nr > 5:
+            for k in range(nt):
+                s += c[a + 5, t + k] * r5[p + k * dx]
+        if nr > 6:
+            for k in range(nt):
+                s += c[a + 6, t + k] * r6[p + k * dx]
         if assign:
             o[j] = s
         else:
@@ -98,29 +130,29 @@ def _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, q0, q1, boundary, nch):
 
 @njit(cache=True)
 def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
-    height = x.shape[0]
+    # one output row, column stride > 1 or column dilation > 1 (else _interior_fast)
     kh, kw = c.shape
+    most_rows, most_taps = block_shape(dx)
     first = True
-    a = 0
-    for ga in range((kh + ROWS - 1) // ROWS):
-        nr = group(kh, ROWS, ga)
-        i0 = map_index(oy + r * sy + a * dy, height, boundary)
-        row0 = x[i0] if i0 >= 0 else zero
-        row1 = row0
-        row2 = row0
-        if nr > 1:
-            i1 = map_index(oy + r * sy + (a + 1) * dy, height, boundary)
-            row1 = x[i1] if i1 >= 0 else zero
-        if nr > 2:
-            i2 = map_index(oy + r * sy + (a + 2) * dy, height, boundary)
-            row2 = x[i2] if i2 >= 0 else zero
-        t = 0
-        for gt in range((kw + TAPS - 1) // TAPS):
-            nt = group(kw, TAPS, gt)
-            if sx == 1:
-                block_unit(o, row0, row1, row2, row0, row0, row0, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
+    a = np.int64(0)  # not a literal (see the module doc)
+    for ga in range((kh + most_rows - 1) // most_rows):
+        nr = group(kh, most_rows, ga)
+        y = oy + r * sy + a * dy
+        r0 = _row(x, zero, y, boundary)
+        r1 = _live_row(x, zero, y + dy, nr > 1, boundary)
+        r2 = _live_row(x, zero, y + 2 * dy, nr > 2, boundary)
+        r3 = _live_row(x, zero, y + 3 * dy, nr > 3, boundary)
+        r4 = _live_row(x, zero, y + 4 * dy, nr > 4, boundary)
+        r5 = _live_row(x, zero, y + 5 * dy, nr > 5, boundary)
+        r6 = _live_row(x, zero, y + 6 * dy, nr > 6, boundary)
+        t = np.int64(0)
+        for gt in range((kw + most_taps - 1) // most_taps):
+            nt = group(kw, most_taps, gt)
+            if sx != 1:
+                _block_strided(o, r0, r1, r2, r3, r4, r5, r6, c, a, t, nr, nt, ox + q0 * sx + t * dx, sx, dx, n,
+                               first)
             else:
-                _block_strided(o, row0, row1, row2, c, a, t, nr, nt, ox + q0 * sx + t * dx, sx, dx, n, first)
+                block_unit(o, r0, r1, r2, r0, r0, r0, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
             first = False
             t += nt
         a += nr
@@ -139,7 +171,7 @@ def _interior_rows(o0, o1, o2, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundar
     # blocks and the order within them are _interior's, so every row is bit-for-bit _interior's
     kh, kw = c.shape
     first = True
-    a = 0
+    a = np.int64(0)  # not a literal (see the module doc)
     for ga in range((kh + ROWS - 1) // ROWS):
         nr = group(kh, ROWS, ga)
         y = oy + r * sy + a * dy
@@ -152,10 +184,67 @@ def _interior_rows(o0, o1, o2, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundar
             s3 = _row(x, zero, y + 3 * dy, boundary)
         if nr > 2:
             s4 = _row(x, zero, y + 4 * dy, boundary)
-        t = 0
+        t = np.int64(0)
         for gt in range((kw + TAPS - 1) // TAPS):
             nt = group(kw, TAPS, gt)
             block_rows(o0, o1, o2, s0, s1, s2, s3, s4, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
+            first = False
+            t += nt
+        a += nr
+
+
+@njit(cache=True)
+def _live_row(x, zero, y, ok, boundary):
+    return _row(x, zero, y, boundary) if ok else zero
+
+
+@njit(cache=True)
+def _add_into(o, v, n):
+    for j in range(n):
+        o[j] += v[j]
+
+
+@njit(cache=True)
+def _interior_fast(o0, o1, o2, o3, live, x, zero, c, y0, q0, n, ox, dy, boundary, part):
+    # ``live`` output rows (<= FAST_OUT; the other outputs are scratch rows) at unit column stride
+    # and column dilation 1, through block_fast: the first one's kernel row 0 reads input row
+    # ``y0``; with live > 1 the rows are consecutive and the row stride equals the row dilation.
+    # The first block stores into the outputs; each later block stores into ``part`` (FAST_OUT rows
+    # of at least n), then is added: o + v, the same sums as the other loops' in-place additions.
+    kh, kw = c.shape
+    first = True
+    a = np.int64(0)  # not a literal (see the module doc)
+    for ga in range((kh + FAST_ROWS - 1) // FAST_ROWS):
+        nr = group(kh, FAST_ROWS, ga)
+        y = y0 + a * dy
+        need = live + nr - 1  # the rows only the scratch outputs read are left zero
+        s0 = _row(x, zero, y, boundary)
+        s1 = _live_row(x, zero, y + dy, need > 1, boundary)
+        s2 = _live_row(x, zero, y + 2 * dy, need > 2, boundary)
+        s3 = _live_row(x, zero, y + 3 * dy, need > 3, boundary)
+        s4 = _live_row(x, zero, y + 4 * dy, need > 4, boundary)
+        s5 = _live_row(x, zero, y + 5 * dy, need > 5, boundary)
+        s6 = _live_row(x, zero, y + 6 * dy, need > 6, boundary)
+        s7 = _live_row(x, zero, y + 7 * dy, need > 7, boundary)
+        s8 = _live_row(x, zero, y + 8 * dy, need > 8, boundary)
+        s9 = _live_row(x, zero, y + 9 * dy, need > 9, boundary)
+        t = np.int64(0)
+        for gt in range((kw + FAST_TAPS - 1) // FAST_TAPS):
+            nt = group(kw, FAST_TAPS, gt)
+            b = ox + q0 + t
+            if first:
+                block_fast(o0, o1, o2, o3, s0[b:], s1[b:], s2[b:], s3[b:], s4[b:], s5[b:], s6[b:], s7[b:], s8[b:],
+                           s9[b:], c, a, t, nr, nt, n)
+            else:
+                block_fast(part[0], part[1], part[2], part[3], s0[b:], s1[b:], s2[b:], s3[b:], s4[b:], s5[b:],
+                           s6[b:], s7[b:], s8[b:], s9[b:], c, a, t, nr, nt, n)
+                _add_into(o0, part[0], n)
+                if live > 1:
+                    _add_into(o1, part[1], n)
+                if live > 2:
+                    _add_into(o2, part[2], n)
+                if live > 3:
+                    _add_into(o3, part[3], n)
             first = False
             t += nt
         a += nr
@@ -176,6 +265,23 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
     bad = 0
     shared = sx == 1 and sy == dy  # consecutive output rows share input rows
     r = r0
+    if sx == 1 and dx == 1:
+        spare = np.empty((3, n), dtype=out.dtype)  # block_fast's outputs past the last row
+        part = np.empty((FAST_OUT, n), dtype=out.dtype)  # later blocks' sums (_interior_fast)
+        step = FAST_OUT if shared else 1
+        while r < r1:
+            live = min(step, r1 - r)
+            o0 = out[r, q0 : q0 + n]
+            o1 = out[r + 1, q0 : q0 + n] if live > 1 else spare[0]
+            o2 = out[r + 2, q0 : q0 + n] if live > 2 else spare[1]
+            o3 = out[r + 3, q0 : q0 + n] if live > 3 else spare[2]
+            _interior_fast(o0, o1, o2, o3, live, x, zero, c, oy + r * sy, q0, n, ox, dy, boundary, part)
+            if watch:
+                for m in range(live):
+                    if counted_row(r + m, base, every, last):
+                        bad += nonfinite(out[r + m, q0 : q0 + n])
+            r += live
+        return bad
     while r < r1:
         if shared and r + 2 < r1:
             _interior_rows(out[r, q0 : q0 + n], out[r + 1, q0 : q0 + n], out[r + 2, q0 : q0 + n],
@@ -223,7 +329,8 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks, co
     rb = max(q_hi + 1, lb)
     kh = c.shape[0]
     ct = np.ascontiguousarray(c.T)
-    left = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, 0, lb, boundary, nch)
+    nil = np.int64(0)  # not a literal (see the module doc)
+    left = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, nil, lb, boundary, nch)
     right = _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, rb, ow, boundary, nch)
     every = kw if nch == 1 else 1  # border columns counted (see the module doc)
     out_left = np.empty((lb, oh), dtype=out.dtype)
@@ -240,8 +347,8 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks, co
         bad = 0
         e = min(c1, lb)
         if c0 < e and r0 < r1:
-            bad += _columns(out_left, left, zero_t[: left.shape[1]], ct, c0, e, r0, r1 - r0, 0, 0,
-                            sx, sy, dx, dy, boundary, watch, 0, every, ow - 1)
+            bad += _columns(out_left, left, zero_t[: left.shape[1]], ct, c0, e, r0, r1 - r0, nil, nil,
+                            sx, sy, dx, dy, boundary, watch, nil, every, ow - 1)
             for r in range(r0, r1):
                 for q in range(c0, e):
                     out[r, q] = out_left[q, r]
@@ -249,10 +356,10 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks, co
         i1 = min(c1, q_hi + 1)
         for q0 in range(i0, i1, TILE):
             bad += _columns(out, x, zero, c, r0, r1, q0, min(TILE, i1 - q0), oy, ox, sy, sx, dy, dx, boundary, watch,
-                            0, kh, oh - 1)
+                            nil, kh, oh - 1)
         s = max(c0, rb)
         if s < c1 and r0 < r1:
-            bad += _columns(out_right, right, zero_t[: right.shape[1]], ct, s - rb, c1 - rb, r0, r1 - r0, 0, 0,
+            bad += _columns(out_right, right, zero_t[: right.shape[1]], ct, s - rb, c1 - rb, r0, r1 - r0, nil, nil,
                             sx, sy, dx, dy, boundary, watch, rb, every, ow - 1)
             for r in range(r0, r1):
                 for q in range(s, c1):

@@ -19,6 +19,7 @@ Otherwise ``direct_passes.block_unit`` sums up to ``COLUMN_TAPS`` rows or ``TAPS
 Each output sample is computed by one thread in a fixed order, whatever the thread count.
 """
 
+import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_column, map_index
@@ -109,7 +110,8 @@ def _vertical_sym2(v0, v1, x, zrow, col2, i0, dy, boundary):
 def _vertical(v, x, zrow, col2, i0, dy, boundary):
     kh = col2.shape[0]
     n = x.shape[1]
-    a = 0
+    nil, one = np.int64(0), np.int64(1)  # not literals: see direct2d's module doc
+    a = nil
     for g in range((kh + COLUMN_TAPS - 1) // COLUMN_TAPS):
         nr = group(kh, COLUMN_TAPS, g)
         r0 = _xrow(x, zrow, i0 + a * dy, True, boundary)
@@ -118,7 +120,7 @@ def _vertical(v, x, zrow, col2, i0, dy, boundary):
         r3 = _xrow(x, zrow, i0 + (a + 3) * dy, nr > 3, boundary)
         r4 = _xrow(x, zrow, i0 + (a + 4) * dy, nr > 4, boundary)
         r5 = _xrow(x, zrow, i0 + (a + 5) * dy, nr > 5, boundary)
-        block_unit(v, r0, r1, r2, r3, r4, r5, col2, a, 0, nr, 1, 0, 1, n, a == 0)
+        block_unit(v, r0, r1, r2, r3, r4, r5, col2, a, nil, nr, one, nil, one, n, a == 0)
         a += nr
 
 
@@ -161,10 +163,11 @@ def _horizontal(o, v, row2, b, dx, n, sym):
         _horizontal_sym(o, v, row2, b, dx, n)
         return
     kw = row2.shape[1]
-    t = 0
+    nil, one = np.int64(0), np.int64(1)  # not literals: see direct2d's module doc
+    t = nil
     for g in range((kw + TAPS - 1) // TAPS):
         nt = group(kw, TAPS, g)
-        block_unit(o, v, v, v, v, v, v, row2, 0, t, 1, nt, b + t * dx, dx, n, t == 0)
+        block_unit(o, v, v, v, v, v, v, row2, nil, t, one, nt, b + t * dx, dx, n, t == 0)
         t += nt
 
 
