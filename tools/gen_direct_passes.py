@@ -86,28 +86,28 @@ def multi(nr: int, nt: int) -> str:
     return "\n".join(lines)
 
 
+def _dispatch(name: str, params: str, doc: str, prefix: str, shapes: list[tuple[int, int]], args: str) -> str:
+    """``name(params)``: call ``{prefix}{nr}{nt}(args)`` for the block shape ``(nr, nt)``."""
+    lines = ["", "@njit(cache=True)", f"def {name}({params}):", f'    """{doc}"""']
+    for i, (nr, nt) in enumerate(shapes):
+        kw = "if" if i == 0 else "elif"
+        lines.append(f"    {kw} nr == {nr} and nt == {nt}:")
+        lines.append(f"        {prefix}{nr}{nt}({args})")
+    return "\n".join(lines) + "\n"
+
+
 def multi_dispatcher() -> str:
     outs = ", ".join(f"o{m}" for m in range(OUT))
     ins = ", ".join(f"s{i}" for i in range(3 + OUT - 1))
-    lines = ["", "@njit(cache=True)",
-             f"def block_rows({outs}, {ins}, c, a, t, nr, nt, b, dx, n, assign):",
-             f'    """Dispatch to the {OUT}-output-row loop for an ``nr`` x ``nt`` block."""']
-    for i, (nr, nt) in enumerate(MULTI_SHAPES):
-        kw = "if" if i == 0 else "elif"
-        lines.append(f"    {kw} nr == {nr} and nt == {nt}:")
-        lines.append(f"        _m{nr}{nt}({outs}, {ins}, c, a, t, b, dx, n, assign)")
-    return "\n".join(lines) + "\n"
+    return _dispatch("block_rows", f"{outs}, {ins}, c, a, t, nr, nt, b, dx, n, assign",
+                     f"Dispatch to the {OUT}-output-row loop for an ``nr`` x ``nt`` block.", "_m", MULTI_SHAPES,
+                     f"{outs}, {ins}, c, a, t, b, dx, n, assign")
 
 
 def dispatcher() -> str:
-    lines = ["", "@njit(cache=True)",
-             "def block_unit(o, r0, r1, r2, r3, r4, r5, c, a, t, nr, nt, b, dx, n, assign):",
-             '    """Dispatch to the loop for an ``nr`` x ``nt`` block."""']
-    for i, (nr, nt) in enumerate(SHAPES):
-        kw = "if" if i == 0 else "elif"
-        lines.append(f"    {kw} nr == {nr} and nt == {nt}:")
-        lines.append(f"        _u{nr}{nt}(o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign)")
-    return "\n".join(lines) + "\n"
+    return _dispatch("block_unit", "o, r0, r1, r2, r3, r4, r5, c, a, t, nr, nt, b, dx, n, assign",
+                     "Dispatch to the loop for an ``nr`` x ``nt`` block.", "_u", SHAPES,
+                     "o, r0, r1, r2, r3, r4, r5, c, a, t, b, dx, n, assign")
 
 
 def fast(nr: int, nt: int) -> str:
@@ -136,14 +136,9 @@ def fast(nr: int, nt: int) -> str:
 def fast_dispatcher() -> str:
     outs = ", ".join(f"o{m}" for m in range(FAST_OUT))
     ins = ", ".join(f"s{i}" for i in range(FAST_INPUTS))
-    lines = ["", "@njit(cache=True)",
-             f"def block_fast({outs}, {ins}, c, a, t, nr, nt, n):",
-             f'    """Dispatch to the {FAST_OUT}-output-row, dilation-1 loop for an ``nr`` x ``nt`` block."""']
-    for i, (nr, nt) in enumerate(FAST_SHAPES):
-        kw = "if" if i == 0 else "elif"
-        lines.append(f"    {kw} nr == {nr} and nt == {nt}:")
-        lines.append(f"        _f{nr}{nt}({outs}, {ins}, c, a, t, n)")
-    return "\n".join(lines) + "\n"
+    return _dispatch("block_fast", f"{outs}, {ins}, c, a, t, nr, nt, n",
+                     f"Dispatch to the {FAST_OUT}-output-row, dilation-1 loop for an ``nr`` x ``nt`` block.", "_f",
+                     FAST_SHAPES, f"{outs}, {ins}, c, a, t, n")
 
 
 def main() -> None:
