@@ -21,6 +21,10 @@ effects outside convcli, in a process that loaded a convcli kernel first: jitted
 ``np.convolve``/``np.correlate`` use Numba's own loop instead of BLAS ``dot``, and jitted code cannot
 call cffi functions. Nothing is skipped for a package or Numba module that is already imported;
 ``CONVCLI_NUMBA_LEAN=0`` turns all of it off, ``CONVCLI_NUMBA_BLAS_PROBE=1`` only the BLAS skip.
+
+After a kernel call, :func:`release_loader_memory` drops the LLVM bitcode Numba keeps with convcli's
+top-level kernels for linking them into other jitted code (19 MiB for the direct kernel) and trims
+the heap.
 """
 
 from __future__ import annotations
@@ -96,17 +100,40 @@ def skip_optional_imports() -> None:
 
 
 _TRIMMED = False
+_CLEANED: dict[int, int] = {}  # id(dispatcher) -> number of its compiled versions already cleaned
 
 
-def release_loader_memory() -> None:
-    """Once per process, after the first kernel has been loaded: return freed heap pages to the system.
+def _drop_linking_bitcode(kernel) -> bool:
+    """Drop the LLVM bitcode Numba keeps with each compiled version of ``kernel`` for linking it
+    into other jitted functions (``library._shared_module``, parsed from the cache when a kernel is
+    loaded). Only for convcli's top-level kernels, which are called from Python and never from
+    jitted code: their machine code stays loaded and keeps working. True when something was dropped."""
+    overloads = kernel.overloads
+    if _CLEANED.get(id(kernel)) == len(overloads):
+        return False
+    _CLEANED[id(kernel)] = len(overloads)
+    dropped = False
+    for cres in list(overloads.values()):
+        library = getattr(cres, "library", None)
+        if getattr(library, "_shared_module", None) is not None:
+            library._shared_module = None  # llvmlite disposes of the module
+            dropped = True
+    return dropped
 
-    Loading a cached kernel parses its LLVM bitcode and frees most of the scratch memory, but glibc
-    keeps freed pages inside its heap; ``malloc_trim`` gives back ~1.5 MiB here (2026-11-28). A no-op
-    without glibc.
+
+def release_loader_memory(kernel=None) -> None:
+    """After a kernel call: give back what loading the kernel left behind.
+
+    With ``kernel`` (a top-level Numba kernel convcli calls from Python only), its versions drop the
+    bitcode Numba keeps for linking (:func:`_drop_linking_bitcode`): 19 MiB for the direct kernel,
+    peak RSS of an 8192x8192 float32 3x3 convolution 678 -> 660 MiB (2026-11-28; not with
+    ``CONVCLI_NUMBA_LEAN=0``). Then, once per process and whenever bitcode was dropped:
+    ``malloc_trim``, since glibc keeps freed pages inside its heap (~1.5 MiB more after the first
+    load, 2026-11-28). A no-op without glibc.
     """
     global _TRIMMED
-    if _TRIMMED:
+    dropped = kernel is not None and os.environ.get("CONVCLI_NUMBA_LEAN") != "0" and _drop_linking_bitcode(kernel)
+    if _TRIMMED and not dropped:
         return
     _TRIMMED = True
     try:

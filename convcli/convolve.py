@@ -344,12 +344,12 @@ def _separable_plane(x, col, row, out, axes, code, watch: bool = False, symmetri
         none = np.empty(0, dtype=np.int64)
         if by_bands(x, out, col.size, ay.offset, ay.stride, ay.dilation, code, out.dtype,
                     lambda band, rows_out: run(band, rows_out, 0, none)):
-            release_loader_memory()
+            release_loader_memory(correlate_separable)
             return 0
         x = x.astype(out.dtype)
     counts = np.empty(block_count(oh) if watch else 0, dtype=np.int64)  # the kernel writes every entry
     run(np.ascontiguousarray(x), out, ay.offset, counts)
-    release_loader_memory()
+    release_loader_memory(correlate_separable)
     return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel
 
 
@@ -409,7 +409,7 @@ def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False,
     counts = np.empty(row_blocks * col_blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
     correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
                 code, nch, row_blocks, col_blocks, counts)
-    release_loader_memory()
+    release_loader_memory(correlate2d)
     return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel
 
 
@@ -474,7 +474,7 @@ def _run_direct(kernel, c, shape, oy, ox, code, row_blocks, col_blocks, x):
     out = np.empty(shape, _F32)
     counts = np.empty(row_blocks * col_blocks, np.int64)
     kernel(x, c, out, oy, ox, 1, 1, 1, 1, code, 1, row_blocks, col_blocks, counts)
-    release_loader_memory()
+    release_loader_memory(kernel)
     if any(counts.tolist()):
         check_finite(x, "input")  # raises; when the input is finite, outputs overflowed
     return out
@@ -487,7 +487,7 @@ def _run_separable(kernel, col2, row2, shape, buf_shape, zrow, oy, ox, code, blo
     counts = np.empty(blocks, np.int64)
     kernel(x, col2, row2, out, buf, np.empty((blocks, 1), _F32), zrow, oy, ox, 1, 1, 1, 1, code, 1, blocks,
            sym_col, sym_row, counts)
-    release_loader_memory()
+    release_loader_memory(kernel)
     if any(counts.tolist()):
         check_finite(x, "input")
     return out

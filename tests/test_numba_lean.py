@@ -78,3 +78,27 @@ def test_opt_out_of_all():
     assert out["have-blas"] == "True"
     assert out["cffi-support"] == str("cffi" in available) and out["have-yaml"] == str("yaml" in available)
     assert set(out["optional-after-kernel"].split(",")) == {"scipy"} | available
+
+
+def test_top_level_kernels_drop_the_bitcode_kept_for_linking():
+    # release_loader_memory(kernel): the direct and separable kernels, called from Python only, keep
+    # their machine code but not the LLVM bitcode Numba parses from the cache for linking them
+    from unittest import mock
+
+    import numpy as np
+
+    from convcli import convolve, smalldirect
+    from convcli.kernels.direct2d import correlate2d
+    from convcli.kernels.separable import correlate_separable
+
+    rng = np.random.default_rng(5)
+    x = rng.random((300, 310), dtype=np.float32)
+    dense, rank1 = rng.random((5, 5)), np.outer(rng.random(7), rng.random(5))
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+        first = convolve(x, dense, method="direct"), convolve(x, rank1, method="separable")
+        for kernel in (correlate2d, correlate_separable):
+            assert kernel.overloads
+            assert all(cres.library._shared_module is None for cres in kernel.overloads.values())
+        again = convolve(x, dense, method="direct"), convolve(x, rank1, method="separable")
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
