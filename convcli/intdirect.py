@@ -65,6 +65,7 @@ def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, 
     output rows, each from a float band of the input rows it reads (:func:`by_bands`). Returns
     False, leaving ``out`` alone, when the band would be too large (the caller converts instead).
     """
+    from convcli._numba_lean import release_loader_memory
     from convcli.kernels.direct2d import correlate2d
     from convcli.threads import direct_blocks
 
@@ -75,4 +76,7 @@ def correlate2d_integer(x: np.ndarray, c: np.ndarray, out: np.ndarray, offsets, 
         correlate2d(band, c, rows_out, 0, offsets[1], strides[0], strides[1], dilations[0], dilations[1], code, nch,
                     row_blocks, col_blocks, counts)
 
-    return by_bands(x, out, c.shape[0], offsets[0], strides[0], dilations[0], code, c.dtype, run)
+    if not by_bands(x, out, c.shape[0], offsets[0], strides[0], dilations[0], code, c.dtype, run):
+        return False
+    release_loader_memory(correlate2d)
+    return True

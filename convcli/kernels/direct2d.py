@@ -11,7 +11,7 @@ kernel). The interior is computed in
 blocks of kernel rows x taps, one pass over unit-stride views of the rows per block
 (``direct_passes.py``; the first pass stores, the others add (with column dilation 1 they store
 into a scratch row that is then added); ``group`` splits a length into near-equal
-groups): up to 7 x 7 with column dilation 1 (``block_shape``), else 3 x 5, so a kernel up to 7x7 loads
+groups): up to 7 x 7 with column dilation 1, else 3 x 5, so a kernel up to 7x7 loads
 and stores each output row once. At unit column stride with the row stride equal to the row
 dilation, consecutive output rows are computed together, four with column dilation 1
 (``block_fast``), else three (``block_rows``): they share all but a few input rows, so each loaded
@@ -55,14 +55,6 @@ FAST_OUT = 4  # output rows per block_fast pass
 
 
 @njit(cache=True)
-def block_shape(dx):
-    """Most kernel rows and taps per block for column dilation ``dx``."""
-    if dx == 1:
-        return FAST_ROWS, FAST_TAPS
-    return ROWS, TAPS
-
-
-@njit(cache=True)
 def group(k, most, g):
     """Size of group ``g`` when ``k`` items are cut into ``ceil(k/most)`` near-equal groups."""
     n = (k + most - 1) // most
@@ -70,9 +62,10 @@ def group(k, most, g):
 
 
 @njit(cache=True)
-def _block_strided(o, r0, r1, r2, r3, r4, r5, r6, c, a, t, nr, nt, b, sx, dx, n, assign):
-    # the same products summed in the same order as block_unit's and block_fast's loops, so that a
-    # strided output is bit-for-bit the unit-stride output subsampled
+def _block_strided(o, r0, r1, r2, c, a, t, nr, nt, b, sx, dx, n, assign):
+    # the same products summed in the same order as block_unit's loops, so that a strided output
+    # is bit-for-bit the unit-stride output subsampled (column dilation > 1; with dilation 1,
+    # _columns subsamples block_fast's unit-stride row)
     for j in range(n):
         p = b + j * sx
         s = c[a, t] * r0[p]
@@ -84,18 +77,6 @@ def _block_strided(o, r0, r1, r2, r3, r4, r5, r6, c, a, t, nr, nt, b, sx, dx, n,
         if nr > 2:
             for k in range(nt):
                 s += c[a + 2, t + k] * r2[p + k * dx]
-        if nr > 3:
-            for k in range(nt):
-                s += c[a + 3, t + k] * r3[p + k * dx]
-        if nr > 4:
-            for k in range(nt):
-                s += c[a + 4, t + k] * r4[p + k * dx]
-        if nr > 5:
-            for k in range(nt):
-                s += c[a + 5, t + k] * r5[p + k * dx]
-        if nr > 6:
-            for k in range(nt):
-                s += c[a + 6, t + k] * r6[p + k * dx]
         if assign:
             o[j] = s
         else:
@@ -133,27 +114,21 @@ def _patch_t(x, oy, ox, sy, sx, dy, dx, kh, kw, oh, q0, q1, boundary, nch):
 
 @njit(cache=True)
 def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
-    # one output row, column stride > 1 or column dilation > 1 (else _interior_fast)
+    # one output row, column dilation > 1 (dilation 1 goes through _interior_fast)
     kh, kw = c.shape
-    most_rows, most_taps = block_shape(dx)
     first = True
     a = np.int64(0)  # not a literal (see the module doc)
-    for ga in range((kh + most_rows - 1) // most_rows):
-        nr = group(kh, most_rows, ga)
+    for ga in range((kh + ROWS - 1) // ROWS):
+        nr = group(kh, ROWS, ga)
         y = oy + r * sy + a * dy
         r0 = _row(x, zero, y, boundary)
         r1 = _live_row(x, zero, y + dy, nr > 1, boundary)
         r2 = _live_row(x, zero, y + 2 * dy, nr > 2, boundary)
-        r3 = _live_row(x, zero, y + 3 * dy, nr > 3, boundary)
-        r4 = _live_row(x, zero, y + 4 * dy, nr > 4, boundary)
-        r5 = _live_row(x, zero, y + 5 * dy, nr > 5, boundary)
-        r6 = _live_row(x, zero, y + 6 * dy, nr > 6, boundary)
         t = np.int64(0)
-        for gt in range((kw + most_taps - 1) // most_taps):
-            nt = group(kw, most_taps, gt)
+        for gt in range((kw + TAPS - 1) // TAPS):
+            nt = group(kw, TAPS, gt)
             if sx != 1:
-                _block_strided(o, r0, r1, r2, r3, r4, r5, r6, c, a, t, nr, nt, ox + q0 * sx + t * dx, sx, dx, n,
-                               first)
+                _block_strided(o, r0, r1, r2, c, a, t, nr, nt, ox + q0 * sx + t * dx, sx, dx, n, first)
             else:
                 block_unit(o, r0, r1, r2, r0, r0, r0, c, a, t, nr, nt, ox + q0 + t * dx, dx, n, first)
             first = False
