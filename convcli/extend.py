@@ -32,12 +32,29 @@ def boundary_indices(idx: np.ndarray, n: int, boundary: str) -> np.ndarray:
     return np.where(j < n, j, p - j)
 
 
-def extend_axis(x: np.ndarray, start: int, length: int, axis: int, boundary: str) -> np.ndarray:
-    """Samples ``start .. start+length-1`` of ``x`` along ``axis``, extended by the boundary rule."""
-    idx = boundary_indices(np.arange(start, start + length), x.shape[axis], boundary)
-    out = np.take(x, np.maximum(idx, 0), axis=axis)
-    if boundary == "zero" and (idx < 0).any():
-        shape = [1] * x.ndim
-        shape[axis] = length
-        out = out * (idx >= 0).reshape(shape).astype(out.dtype)
+def extend_axis(x: np.ndarray, start: int, length: int, axis: int, boundary: str, step: int = 1) -> np.ndarray:
+    """Samples ``start, start+step, ...`` (``length`` of them) of ``x`` along ``axis``, extended by the
+    boundary rule."""
+    n = x.shape[axis]
+    idx = boundary_indices(start + step * np.arange(length), n, boundary)
+    # the positions inside x are one slice copy; only the few outside are gathered (np.take of the whole
+    # axis was ~4 ms per axis for a 2048x2048 float32 plane, issue 7)
+    lo = min(max(-(start // step), 0), length)  # first i with start + i*step >= 0
+    hi = max(min(-((start - n) // step), length), 0)  # first i with start + i*step >= n
+    if hi <= lo:
+        lo = hi = 0
+    shape = list(x.shape)
+    shape[axis] = length
+    out = np.empty(shape, dtype=x.dtype)
+
+    def part(a: int, b: int, s: int = 1) -> tuple:
+        return (slice(None),) * axis + (slice(a, b, s),)
+
+    if hi > lo:
+        out[part(lo, hi)] = x[part(start + lo * step, start + (hi - 1) * step + 1, step)]
+    for a, b in ((0, lo), (hi, length)):
+        if b > a:
+            out[part(a, b)] = np.take(x, np.maximum(idx[a:b], 0), axis=axis)
+            if boundary == "zero":
+                out[part(a, b)] = 0  # every position outside x is a zero
     return out

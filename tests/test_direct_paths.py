@@ -65,6 +65,27 @@ def test_small_path_strided_is_subsampled_and_agrees_with_numba(rng, monkeypatch
     np.testing.assert_allclose(convolve(x, k, method="direct"), small, rtol=1e-5, atol=1e-5)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.integers(1, 5), st.integers(1, 5), st.integers(1, 3),
+       st.integers(1, 3), st.integers(1, 2), st.integers(1, 2), st.sampled_from(BOUNDARIES),
+       st.sampled_from(["same", "valid", "full"]), st.integers(1, 40), st.integers(0, 2**31 - 1))
+def test_small_path_in_bands_matches_naive_and_one_band(h, w, kh, kw, sy, sx, dy, dx, boundary, padding, band, seed):
+    # smalldirect works band by band of output rows; bands of a few samples exercise the band edges, the
+    # rows read across them and the boundary rows, and must give the bits of a single band
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((h, w)).astype(np.float32)
+    k = rng.standard_normal((kh, kw))
+    opts = dict(padding=padding, boundary=boundary, stride=(sy, sx), dilation=(dy, dx), method="direct")
+    if padding == "valid" and (dy * (kh - 1) + 1 > h or dx * (kw - 1) + 1 > w):
+        return
+    whole = convolve(x, k, **opts)
+    with mock.patch.object(smalldirect, "BAND", band):
+        banded = convolve(x, k, **opts)
+    np.testing.assert_array_equal(banded, whole)
+    del opts["method"]
+    np.testing.assert_allclose(banded, naive_convolve(x, k, **opts), rtol=1e-4, atol=1e-4)
+
+
 def test_numba_methods_agree_on_larger_images(numba_only, rng):
     x = rng.random((130, 300), dtype=np.float32)
     for k in (rng.random((6, 9)), np.outer(rng.random(11), rng.random(8)), rng.random((24, 24))):
