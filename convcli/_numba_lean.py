@@ -132,6 +132,8 @@ def release_loader_memory(kernel=None) -> None:
     load, 2026-11-28). A no-op without glibc.
     """
     global _TRIMMED
+    if _TRIMMED and kernel is not None and _CLEANED.get(id(kernel)) == len(kernel.overloads):
+        return  # the usual case, checked first: ~20 us less per call right after a large kernel (issue 7)
     dropped = kernel is not None and os.environ.get("CONVCLI_NUMBA_LEAN") != "0" and _drop_linking_bitcode(kernel)
     if _TRIMMED and not dropped:
         return
