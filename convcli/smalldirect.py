@@ -33,8 +33,9 @@ def is_small(out_shape: Sequence[int], kshape: Sequence[int]) -> bool:
 def correlate2d(x: np.ndarray, c: np.ndarray, out: np.ndarray, axes: Sequence[Axis], boundary: str) -> None:
     """Fill ``out`` with the correlation of the plane ``x`` with ``c`` (geometry ``axes``).
 
-    Band by band of output rows: the input rows a band reads are gathered (mapped by the boundary rule)
-    and extended along the columns into a small array, then each tap adds its weighted view. Whole-plane
+    Band by band of output rows (rows longer than ``BAND`` samples, such as a 1-D signal's, chunk by
+    chunk of columns): the input rows a band reads are gathered (mapped by the boundary rule) and
+    extended along the columns into a small array, then each tap adds its weighted view. Whole-plane
     temporaries (the extended input, each tap's product) streamed through memory and, being fresh
     allocations of several MiB, page-faulted on every call: a 2048x2048 3x3 at stride 2 took 19-20 ms
     that way, 7 ms in bands; a 1024x1024 3x3 7 -> 4.3 ms (2026-11-28, issue 7).
@@ -44,33 +45,43 @@ def correlate2d(x: np.ndarray, c: np.ndarray, out: np.ndarray, axes: Sequence[Ax
     kh, kw = c.shape
     height = x.shape[0]
     sx = ax.stride
-    span = (ow - 1) * sx + (kw - 1) * ax.dilation + 1
     rows = max(1, BAND // max(ow, 1))
-    tmp = np.empty((min(rows, oh), ow), dtype=out.dtype)
+    cols = max(1, min(ow, BAND))  # output columns per chunk: long rows (1-D signals) in pieces too
+    tmp = np.empty((min(rows, oh), min(cols, ow)), dtype=out.dtype)
     for r0 in range(0, oh, rows):
         r1 = min(oh, r0 + rows)
         y0 = ay.offset + r0 * ay.stride
         need = (r1 - r0 - 1) * ay.stride + (kh - 1) * ay.dilation + 1
         iy = boundary_indices(np.arange(y0, y0 + need), height, boundary)
         band = x[y0 : y0 + need] if 0 <= y0 and y0 + need <= height else x[np.maximum(iy, 0)]
-        # the band's columns extended by the boundary rule, in sx phases (column stride > 1): tap t reads
-        # phase (t*dx) % sx from column (t*dx) // sx on, so every view has unit column stride (NumPy's
-        # loops over views with a column step are slower)
-        phases = [extend_axis(band, ax.offset + p, -(-(span - p) // sx), 1, boundary, sx).astype(out.dtype, copy=False)
-                  for p in range(min(sx, span))]
-        if boundary == "zero" and (iy < 0).any():
-            for ph in phases:
-                ph[iy < 0] = 0
-        o, t_ = out[r0:r1], tmp[: r1 - r0]
-        first = True
-        for a in range(kh):
-            ys = slice(a * ay.dilation, a * ay.dilation + (r1 - r0 - 1) * ay.stride + 1, ay.stride)
-            for t in range(kw):
-                start, phase = divmod(t * ax.dilation, sx)
-                view = phases[phase][ys, start : start + ow]
-                if first:
-                    np.multiply(view, c[a, t], out=o)
-                    first = False
-                else:
-                    np.multiply(view, c[a, t], out=t_)
-                    o += t_
+        for q0 in range(0, ow, cols):
+            q1 = min(ow, q0 + cols)
+            _chunk(band, c, out[r0:r1, q0:q1], tmp[: r1 - r0, : q1 - q0], ay, ax.offset + q0 * sx, sx, ax.dilation,
+                   boundary, iy < 0 if boundary == "zero" else None)
+
+
+def _chunk(band, c, o, t_, ay, x0, sx, dx, boundary, zero_rows) -> None:
+    """Output rows ``o`` from the input rows ``band``, columns from ``x0`` on (see ``correlate2d``)."""
+    kh, kw = c.shape
+    rows, n = o.shape
+    span = (n - 1) * sx + (kw - 1) * dx + 1
+    # the band's columns extended by the boundary rule, in sx phases (column stride > 1): tap t reads
+    # phase (t*dx) % sx from column (t*dx) // sx on, so every view has unit column stride (NumPy's
+    # loops over views with a column step are slower)
+    phases = [extend_axis(band, x0 + p, -(-(span - p) // sx), 1, boundary, sx).astype(o.dtype, copy=False)
+              for p in range(min(sx, span))]
+    if zero_rows is not None and zero_rows.any():
+        for ph in phases:
+            ph[zero_rows] = 0
+    first = True
+    for a in range(kh):
+        ys = slice(a * ay.dilation, a * ay.dilation + (rows - 1) * ay.stride + 1, ay.stride)
+        for t in range(kw):
+            start, phase = divmod(t * dx, sx)
+            view = phases[phase][ys, start : start + n]
+            if first:
+                np.multiply(view, c[a, t], out=o)
+                first = False
+            else:
+                np.multiply(view, c[a, t], out=t_)
+                o += t_

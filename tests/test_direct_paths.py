@@ -70,8 +70,9 @@ def test_small_path_strided_is_subsampled_and_agrees_with_numba(rng, monkeypatch
        st.integers(1, 3), st.integers(1, 2), st.integers(1, 2), st.sampled_from(BOUNDARIES),
        st.sampled_from(["same", "valid", "full"]), st.integers(1, 40), st.integers(0, 2**31 - 1))
 def test_small_path_in_bands_matches_naive_and_one_band(h, w, kh, kw, sy, sx, dy, dx, boundary, padding, band, seed):
-    # smalldirect works band by band of output rows; bands of a few samples exercise the band edges, the
-    # rows read across them and the boundary rows, and must give the bits of a single band
+    # smalldirect works band by band of output rows, and rows longer than a band chunk by chunk of
+    # columns; bands of a few samples exercise the band and chunk edges, the rows and columns read
+    # across them and the boundary ones, and must give the bits of a single band
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((h, w)).astype(np.float32)
     k = rng.standard_normal((kh, kw))
