@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from convcli.conventions import Axis
-from convcli.extend import boundary_indices, extend_axis
+from convcli.extend import extend_axis
 
 BAND = 65536  # output samples per band of rows (256 KiB of float32: out, scratch and input rows stay in L2)
 SMALL_WORK = 1 << 24  # output samples x taps (~8 ms of NumPy work; loading Numba costs 0.3-0.7 s)
@@ -34,8 +34,8 @@ def correlate2d(x: np.ndarray, c: np.ndarray, out: np.ndarray, axes: Sequence[Ax
     """Fill ``out`` with the correlation of the plane ``x`` with ``c`` (geometry ``axes``).
 
     Band by band of output rows (rows longer than ``BAND`` samples, such as a 1-D signal's, chunk by
-    chunk of columns): the input rows a band reads are gathered (mapped by the boundary rule) and
-    extended along the columns into a small array, then each tap adds its weighted view. Whole-plane
+    chunk of columns): the input rows a band reads are extended by the boundary rule along both axes
+    into a small array (``extend_axis``), then each tap adds its weighted view. Whole-plane
     temporaries (the extended input, each tap's product) streamed through memory and, being fresh
     allocations of several MiB, page-faulted on every call: a 2048x2048 3x3 at stride 2 took 19-20 ms
     that way, 7 ms in bands; a 1024x1024 3x3 7 -> 4.3 ms (2026-11-28, issue 7).
@@ -52,15 +52,15 @@ def correlate2d(x: np.ndarray, c: np.ndarray, out: np.ndarray, axes: Sequence[Ax
         r1 = min(oh, r0 + rows)
         y0 = ay.offset + r0 * ay.stride
         need = (r1 - r0 - 1) * ay.stride + (kh - 1) * ay.dilation + 1
-        iy = boundary_indices(np.arange(y0, y0 + need), height, boundary)
-        band = x[y0 : y0 + need] if 0 <= y0 and y0 + need <= height else x[np.maximum(iy, 0)]
+        inside = 0 <= y0 and y0 + need <= height
+        band = x[y0 : y0 + need] if inside else extend_axis(x, y0, need, 0, boundary)
         for q0 in range(0, ow, cols):
             q1 = min(ow, q0 + cols)
             _chunk(band, c, out[r0:r1, q0:q1], tmp[: r1 - r0, : q1 - q0], ay, ax.offset + q0 * sx, sx, ax.dilation,
-                   boundary, iy < 0 if boundary == "zero" else None)
+                   boundary)
 
 
-def _chunk(band, c, o, t_, ay, x0, sx, dx, boundary, zero_rows) -> None:
+def _chunk(band, c, o, t_, ay, x0, sx, dx, boundary) -> None:
     """Output rows ``o`` from the input rows ``band``, columns from ``x0`` on (see ``correlate2d``)."""
     kh, kw = c.shape
     rows, n = o.shape
@@ -70,9 +70,6 @@ def _chunk(band, c, o, t_, ay, x0, sx, dx, boundary, zero_rows) -> None:
     # loops over views with a column step are slower)
     phases = [extend_axis(band, x0 + p, -(-(span - p) // sx), 1, boundary, sx).astype(o.dtype, copy=False)
               for p in range(min(sx, span))]
-    if zero_rows is not None and zero_rows.any():
-        for ph in phases:
-            ph[zero_rows] = 0
     first = True
     for a in range(kh):
         ys = slice(a * ay.dilation, a * ay.dilation + (rows - 1) * ay.stride + 1, ay.stride)
