@@ -87,6 +87,21 @@ def test_small_path_in_bands_matches_naive_and_one_band(h, w, kh, kw, sy, sx, dy
     np.testing.assert_allclose(banded, naive_convolve(x, k, **opts), rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("boundary", ["reflect", "zero", "wrap"])
+def test_numba_rows_wider_than_a_column_tile_match_the_numpy_path(rng, monkeypatch, boundary):
+    from convcli.kernels.direct2d import TILE
+
+    x = rng.standard_normal((9, TILE + 345))
+    for kshape, stride, dilation in [((3, 3), (1, 1), (1, 1)), ((7, 5), (1, 1), (1, 1)), ((3, 4), (2, 3), (1, 2))]:
+        k = rng.standard_normal(kshape)
+        opts = dict(boundary=boundary, stride=stride, dilation=dilation, dtype=np.float64, method="direct")
+        numpy_path = convolve(x, k, **opts)  # small enough for convcli.smalldirect (checked against naive)
+        with monkeypatch.context() as m:
+            m.setattr(smalldirect, "SMALL_WORK", -1)
+            got = convolve(x, k, **opts)
+        np.testing.assert_allclose(got, numpy_path, rtol=1e-12, atol=1e-12)
+
+
 def test_numba_methods_agree_on_larger_images(numba_only, rng):
     x = rng.random((130, 300), dtype=np.float32)
     for k in (rng.random((6, 9)), np.outer(rng.random(11), rng.random(8)), rng.random((24, 24))):
