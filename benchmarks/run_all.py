@@ -10,6 +10,11 @@ of interleaved runs in one process:
 4. CLI wall time (a new process each time) vs ImageMagick and ``vips conv`` on one 512x512 PNG
    and on 100 such files (skipped when the tools are not installed).
 
+Each comparison first runs every function WARMUP times untimed, then ``--repeats`` (15) timed
+rounds: in a fresh process the first rounds were slower for convcli than later ones (a 3x3 at
+2048x2048 0.64-0.70 of ``filter2D`` over the first nine rounds, 0.55-0.67 over the next 63;
+2026-11-28, three processes).
+
 Targets: <= 0.67x OpenCV's time for 3-15, <= 1.0x for 31, <= 0.8x sepFilter2D, 3x3 at 4096x4096
 >= 50 % of copy speed, CLI at least as fast as ImageMagick's ``mogrify`` on 100 files.
 """
@@ -32,6 +37,7 @@ from convcli import convolve
 from convcli.builtin_kernels import gaussian_1d
 from convcli.methods import select_method
 
+WARMUP = 3
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -54,7 +60,7 @@ def dense(repeats: int) -> None:
         t = interleaved_medians({
             "convcli": lambda k=k: convolve(x, k, boundary="reflect"),
             "opencv": lambda f=flipped: cv2.filter2D(x, -1, f, borderType=cv2.BORDER_REFLECT),
-        }, repeats=repeats)
+        }, repeats=repeats, warmup=WARMUP)
         sc_reps = 3 if size <= 7 else 1
         ts = interleaved_medians({
             "convcli": lambda k=k: convolve(x, k, boundary="reflect"),
@@ -69,7 +75,8 @@ def dense(repeats: int) -> None:
 def bandwidth(repeats: int) -> None:
     x = np.random.default_rng(1).random((4096, 4096), dtype=np.float32)
     k = np.random.default_rng(2).random((3, 3)).astype(np.float32)
-    t = interleaved_medians({"convcli": lambda: convolve(x, k), "copy": lambda: x.copy()}, repeats=repeats)
+    t = interleaved_medians({"convcli": lambda: convolve(x, k), "copy": lambda: x.copy()}, repeats=repeats,
+                             warmup=WARMUP)
     share = t["copy"] / t["convcli"]
     print("\n### 3×3 at float32 4096×4096 vs a plain array copy (`x.copy()`)\n")
     print("| convcli Mpix/s | copy Mpix/s | convcli speed / copy speed | target | met |")
@@ -95,7 +102,7 @@ def gaussian(repeats: int) -> None:
             "convcli": lambda k=k: convolve(x, k, boundary="reflect"),
             "opencv": lambda g=g32: cv2.sepFilter2D(x, -1, g, g, borderType=cv2.BORDER_REFLECT),
             "scipy": lambda s=sigma, r=radius: ndimage.gaussian_filter(x, s, mode="reflect", radius=r),
-        }, repeats=repeats)
+        }, repeats=repeats, warmup=WARMUP)
         r = t["convcli"] / t["opencv"]
         print(f"| {sigma:g} | {len(g)} | {select_method(k)} | {r:.2f} | ≤ 0.8 | {_ok(r, 0.8)} | "
               f"{t['convcli'] / t['scipy']:.2f} |")
@@ -168,7 +175,7 @@ def _row(task, t_c, t_i, t_v) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--only", default="dense,bandwidth,gaussian,cli")
     args = parser.parse_args()

@@ -24,8 +24,8 @@ strided loop ``_block_strided``, one sample at a time, took 24-26 ms for a 2048^
 this 11 ms).
 Very wide images are cut into column tiles of ``TILE`` samples so that the rows being combined stay
 in the 1 MiB L2 cache (a 7-row block reads 10 rows: 640 KiB). Tiles of 2048 had been 5-15 % slower
-(2026-11-28): a 3x3 at 4096x4096 7.8 -> 7.2 ms, on an RGB 4096x2048 15.2 -> 13.0 ms; a narrow
-tile cuts each row's stream into short pieces (the likely cause). Work is split
+(2026-11-28): a 3x3 at 4096x4096 7.7-8.2 -> 7.2-7.5 ms, an RGB 4096x2048 15.2-16.3 -> 13.0-13.6 ms;
+a narrow tile cuts each row's stream into short pieces (the likely cause). Work is split
 into blocks of output rows (or, for a single row, column chunks); each output sample is computed by
 one thread in a fixed order, so the result does not depend on the number of threads.
 
