@@ -12,8 +12,8 @@ of interleaved runs in one process:
 
 Each comparison first runs every function WARMUP times untimed, then ``--repeats`` (15) timed
 rounds: in a fresh process the first rounds were slower for convcli than later ones (a 3x3 at
-2048x2048 0.64-0.70 of ``filter2D`` over the first nine rounds, 0.55-0.67 over the next 63;
-2026-11-28, three processes).
+2048x2048: 0.70, 0.67, 0.64 of ``filter2D`` over rounds 1-9 in three processes, a median 0.61,
+0.66, 0.60 over the seven 9-round windows after that; 2026-11-28).
 
 Targets: <= 0.67x OpenCV's time for 3-15, <= 1.0x for 31, <= 0.8x sepFilter2D, 3x3 at 4096x4096
 >= 50 % of copy speed, CLI at least as fast as ImageMagick's ``mogrify`` on 100 files.

@@ -94,8 +94,9 @@ def test_numba_rows_wider_than_a_column_tile_match_the_numpy_path(rng, monkeypat
     x = rng.standard_normal((9, TILE + 345))
     for kshape, stride, dilation in [((3, 3), (1, 1), (1, 1)), ((7, 5), (1, 1), (1, 1)), ((3, 4), (2, 3), (1, 2))]:
         k = rng.standard_normal(kshape)
+        assert smalldirect.is_small(x.shape, kshape)  # the NumPy path, itself checked against naive
         opts = dict(boundary=boundary, stride=stride, dilation=dilation, dtype=np.float64, method="direct")
-        numpy_path = convolve(x, k, **opts)  # small enough for convcli.smalldirect (checked against naive)
+        numpy_path = convolve(x, k, **opts)
         with monkeypatch.context() as m:
             m.setattr(smalldirect, "SMALL_WORK", -1)
             got = convolve(x, k, **opts)
