@@ -144,7 +144,7 @@ def convolve(
     code = BOUNDARY_CODES[boundary]
     if xa.dtype.kind == "u" and (spatial != 2 or chosen.method == "fft"):
         xa = as_float_array(xa, "input", dt)  # only the 2-D direct and separable paths read integers (issue 7)
-    # The Numba direct and separable kernels count non-finite outputs as they write them, in rows that
+    # The Numba direct and separable kernels count (or flag) non-finite outputs as they write them, in rows that
     # together read every input sample at unit stride and dilation (convcli/kernels/direct2d.py); NaN/Inf
     # always propagate through products and sums, so the input needs its own pass only when one is found.
     integers = (xa if xa is x else np.asarray(x)).dtype.kind in "biu"  # finite: no check at all

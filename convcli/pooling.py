@@ -255,7 +255,8 @@ def _pool_volume(x: np.ndarray, axes: tuple[PoolAxis, ...], code: int, bcode: in
     A box window and a per-axis boundary rule are separable: the max of the planes' maxima is the
     box maximum, the sum of their sums the box sum, and the ``ignore`` count is the product of the
     per-axis counts (so the mean of the planes' means is the box mean). A pass whose window and
-    stride are 1 is skipped (``size=(1, kh, kw)`` is exactly the per-frame 2-D pooling).
+    stride are 1 is skipped (``size=(1, kh, kw)`` is exactly the per-frame 2-D pooling; the l2 of
+    one sample is not the sample, so a 1x1x1 window then takes its magnitude).
     """
     from convcli.kernels import pool2d as k2
     from convcli.kernels import pool3d as k3
@@ -287,5 +288,6 @@ def _pool_volume(x: np.ndarray, axes: tuple[PoolAxis, ...], code: int, bcode: in
             np.zeros(0, dtype=np.int64))
         cur = out.reshape((az.length,) + cur.shape[1:])
     if cur is source:  # a 1x1x1 window with stride 1: never hand back the caller's array
-        cur = cur.copy()
+        # max and avg of one sample are the sample; l2 is sqrt(x*x), as the kernels compute it
+        cur = np.sqrt(cur * cur) if code == _OP_CODES["l2"] else cur.copy()
     return cur[..., None] if channels == 1 else cur

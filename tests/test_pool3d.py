@@ -97,6 +97,16 @@ def test_large_volume_parallel_path_matches_naive_block_max(rng):
                                rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("op", OPS)
+def test_window_of_one_sample_equals_the_2d_pooling_of_each_frame(rng, op):
+    # a 1x1x1 window skips both passes; its l2 is still the magnitude sqrt(x*x), not the sample
+    # (Hypothesis found a negative sample returned as it was, 2026-11-28)
+    x = rng.normal(size=(3, 4, 5)).astype(np.float32)
+    got = pool(x, op=op, size=(1, 1, 1), volume=True)
+    np.testing.assert_array_equal(got, np.stack([pool(f, op=op, size=1) for f in x]))
+    np.testing.assert_array_equal(got, np.abs(x) if op == "l2" else x)
+
+
 def test_result_is_a_new_array(rng):
     x = rng.random((3, 4, 5), dtype=np.float32)
     y = pool(x, size=1, volume=True)

@@ -37,6 +37,11 @@ the caller can skip a separate pass over the input when none is found. Only the 
 ``q % kw == 0`` and the last): the outputs reading input row ``i`` are ``kh`` consecutive rows, or
 a run cut off by the first or the last output row, so one of them is counted, and a counted row
 reads every input column. For a 3x3 kernel that is a third of the work of counting every output.
+Kernels of at most ``FLAG_TAPS`` (25) taps in one block at unit column stride and dilation count
+nothing afterwards: the loop that computes the rows reports whether any of its sums is NaN or Inf
+(the entry is then positive rather than a count; the scratch rows a loop computes past the last
+row read only rows the real ones read, or zeros). That check costs less than reading a third of
+the rows again for a 3x3 and a 5x5 and more for larger kernels (``tools/gen_direct_passes.py``).
 
 Integer arguments and loop counters that would start as a constant are made ``np.int64`` first:
 Numba types a bare ``0`` as ``Literal[int](0)``, and type inference then compiled every callee a
@@ -47,7 +52,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_column, map_index
-from convcli.kernels.direct_passes import block_fast, block_rows, block_unit
+from convcli.kernels.direct_passes import FLAG_TAPS, block_fast, block_rows, block_unit
 
 TILE = 16384  # interior output columns per tile (see the module doc)
 ROWS = 3  # kernel rows per block (column dilation > 1)
@@ -194,7 +199,9 @@ def _interior_fast(o0, o1, o2, o3, live, x, zero, c, y0, q0, n, ox, dy, boundary
     # ``y0``; with live > 1 the rows are consecutive and the row stride equals the row dilation.
     # The first block stores into the outputs; each later block stores into ``part`` (FAST_OUT rows
     # of at least n), then is added: o + v, the same sums as the other loops' in-place additions.
+    # Returns the first block's NaN/Inf flag (block_fast; meaningful when that block is the kernel).
     kh, kw = c.shape
+    flag = False
     first = True
     a = np.int64(0)  # not a literal (see the module doc)
     for ga in range((kh + FAST_ROWS - 1) // FAST_ROWS):
@@ -216,8 +223,8 @@ def _interior_fast(o0, o1, o2, o3, live, x, zero, c, y0, q0, n, ox, dy, boundary
             nt = group(kw, FAST_TAPS, gt)
             b = ox + q0 + t
             if first:
-                block_fast(o0, o1, o2, o3, s0[b:], s1[b:], s2[b:], s3[b:], s4[b:], s5[b:], s6[b:], s7[b:], s8[b:],
-                           s9[b:], c, a, t, nr, nt, n)
+                flag = block_fast(o0, o1, o2, o3, s0[b:], s1[b:], s2[b:], s3[b:], s4[b:], s5[b:], s6[b:], s7[b:],
+                                  s8[b:], s9[b:], c, a, t, nr, nt, n)
             else:
                 block_fast(part[0], part[1], part[2], part[3], s0[b:], s1[b:], s2[b:], s3[b:], s4[b:], s5[b:],
                            s6[b:], s7[b:], s8[b:], s9[b:], c, a, t, nr, nt, n)
@@ -231,6 +238,7 @@ def _interior_fast(o0, o1, o2, o3, live, x, zero, c, y0, q0, n, ox, dy, boundary
             first = False
             t += nt
         a += nr
+    return flag
 
 
 @njit(cache=True)
@@ -243,12 +251,15 @@ def counted_row(r, base, every, last):
 def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, watch, base, every, last):
     """Output rows ``r0..r1-1``, columns ``q0..q0+n-1``, all of whose taps fall inside ``x``'s columns.
 
-    With ``watch``, returns the number of non-finite results in the rows ``counted_row`` selects; else 0.
+    With ``watch``, returns the number of non-finite results in the rows ``counted_row`` selects (or,
+    for a kernel the fast loops check themselves, of groups of rows with one); else 0.
     """
     bad = 0
     shared = sx == 1 and sy == dy  # consecutive output rows share input rows
     r = r0
     if sx == 1 and dx == 1:
+        kh, kw = c.shape
+        flagged = kh <= FAST_ROWS and kw <= FAST_TAPS and kh * kw <= FLAG_TAPS  # one block that reports NaN/Inf
         spare = np.empty((3, n), dtype=out.dtype)  # block_fast's outputs past the last row
         part = np.empty((FAST_OUT, n), dtype=out.dtype)  # later blocks' sums (_interior_fast)
         step = FAST_OUT if shared else 1
@@ -258,8 +269,10 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
             o1 = out[r + 1, q0 : q0 + n] if live > 1 else spare[0]
             o2 = out[r + 2, q0 : q0 + n] if live > 2 else spare[1]
             o3 = out[r + 3, q0 : q0 + n] if live > 3 else spare[2]
-            _interior_fast(o0, o1, o2, o3, live, x, zero, c, oy + r * sy, q0, n, ox, dy, boundary, part)
-            if watch:
+            flag = _interior_fast(o0, o1, o2, o3, live, x, zero, c, oy + r * sy, q0, n, ox, dy, boundary, part)
+            if watch and flagged:
+                bad += flag
+            elif watch:
                 for m in range(live):
                     if counted_row(r + m, base, every, last):
                         bad += nonfinite(out[r + m, q0 : q0 + n])
@@ -299,8 +312,8 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
 def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks, col_blocks, counts):
     """Fill ``out`` (preallocated) with the correlation of ``x`` with ``c``; see the module doc.
 
-    ``counts`` is empty, or has ``row_blocks * col_blocks`` entries that receive each block's
-    number of non-finite samples in the output rows it counts (see the module doc).
+    ``counts`` is empty, or has ``row_blocks * col_blocks`` entries that receive, for each block, a
+    positive number when an output it checks is NaN or Inf, else 0 (see the module doc).
 
     ``nch > 1``: ``x`` and ``out`` are channels-last images ``(H, W, nch)`` seen as ``(H, W*nch)``,
     with ``ox``, ``dx`` in samples (pixel offset and dilation times ``nch``) and ``sx == 1``; the

@@ -8,9 +8,13 @@
 ``_fRT`` (column dilation 1) stores the block's sums for four output rows ``oM`` from the views
 ``sM..s{M+R-1}``, which start at the block's first column: ``oM[j]`` gets ``c[a+i, t+k] * s{M+i}[j + k]``,
 summed row-major, left to right, like the others (the caller adds later blocks into the output).
+It returns whether any of the four rows' sums is NaN or +-Inf for blocks of at most ``FLAG_TAPS``
+taps, else False (see ``FLAG_TAPS``).
 """
 
 from numba import njit
+
+FLAG_TAPS = 25  # see tools/gen_direct_passes.py
 
 
 @njit(cache=True)
@@ -1629,6 +1633,7 @@ def _f77(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -1848,6 +1853,7 @@ def _f76(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -2032,6 +2038,7 @@ def _f75(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -2181,6 +2188,7 @@ def _f74(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -2206,6 +2214,7 @@ def _f73(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w60 = c[a + 6, t + 0]
     w61 = c[a + 6, t + 1]
     w62 = c[a + 6, t + 2]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -2295,6 +2304,12 @@ def _f73(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -2313,6 +2328,7 @@ def _f72(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w51 = c[a + 5, t + 1]
     w60 = c[a + 6, t + 0]
     w61 = c[a + 6, t + 1]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -2374,6 +2390,12 @@ def _f72(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -2385,6 +2407,7 @@ def _f71(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w40 = c[a + 4, t + 0]
     w50 = c[a + 5, t + 0]
     w60 = c[a + 6, t + 0]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -2418,6 +2441,12 @@ def _f71(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -2637,6 +2666,7 @@ def _f67(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -2826,6 +2856,7 @@ def _f66(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -2985,6 +3016,7 @@ def _f65(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -3013,6 +3045,7 @@ def _f64(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w51 = c[a + 5, t + 1]
     w52 = c[a + 5, t + 2]
     w53 = c[a + 5, t + 3]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -3114,6 +3147,12 @@ def _f64(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -3136,6 +3175,7 @@ def _f63(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w50 = c[a + 5, t + 0]
     w51 = c[a + 5, t + 1]
     w52 = c[a + 5, t + 2]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -3213,6 +3253,12 @@ def _f63(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -3229,6 +3275,7 @@ def _f62(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w41 = c[a + 4, t + 1]
     w50 = c[a + 5, t + 0]
     w51 = c[a + 5, t + 1]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -3282,6 +3329,12 @@ def _f62(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -3292,6 +3345,7 @@ def _f61(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w30 = c[a + 3, t + 0]
     w40 = c[a + 4, t + 0]
     w50 = c[a + 5, t + 0]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -3321,6 +3375,12 @@ def _f61(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -3505,6 +3565,7 @@ def _f57(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -3664,6 +3725,7 @@ def _f56(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -3693,6 +3755,7 @@ def _f55(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w42 = c[a + 4, t + 2]
     w43 = c[a + 4, t + 3]
     w44 = c[a + 4, t + 4]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -3798,6 +3861,12 @@ def _f55(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -3822,6 +3891,7 @@ def _f54(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w41 = c[a + 4, t + 1]
     w42 = c[a + 4, t + 2]
     w43 = c[a + 4, t + 3]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -3907,6 +3977,12 @@ def _f54(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -3926,6 +4002,7 @@ def _f53(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w40 = c[a + 4, t + 0]
     w41 = c[a + 4, t + 1]
     w42 = c[a + 4, t + 2]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -3991,6 +4068,12 @@ def _f53(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4005,6 +4088,7 @@ def _f52(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w31 = c[a + 3, t + 1]
     w40 = c[a + 4, t + 0]
     w41 = c[a + 4, t + 1]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4050,6 +4134,12 @@ def _f52(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4059,6 +4149,7 @@ def _f51(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w20 = c[a + 2, t + 0]
     w30 = c[a + 3, t + 0]
     w40 = c[a + 4, t + 0]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4084,6 +4175,12 @@ def _f51(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4233,6 +4330,7 @@ def _f47(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+    return False
 
 
 @njit(cache=True)
@@ -4261,6 +4359,7 @@ def _f46(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w33 = c[a + 3, t + 3]
     w34 = c[a + 3, t + 4]
     w35 = c[a + 3, t + 5]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4362,6 +4461,12 @@ def _f46(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4386,6 +4491,7 @@ def _f45(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w32 = c[a + 3, t + 2]
     w33 = c[a + 3, t + 3]
     w34 = c[a + 3, t + 4]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4471,6 +4577,12 @@ def _f45(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4491,6 +4603,7 @@ def _f44(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w31 = c[a + 3, t + 1]
     w32 = c[a + 3, t + 2]
     w33 = c[a + 3, t + 3]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4560,6 +4673,12 @@ def _f44(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4576,6 +4695,7 @@ def _f43(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w30 = c[a + 3, t + 0]
     w31 = c[a + 3, t + 1]
     w32 = c[a + 3, t + 2]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4629,6 +4749,12 @@ def _f43(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4641,6 +4767,7 @@ def _f42(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w21 = c[a + 2, t + 1]
     w30 = c[a + 3, t + 0]
     w31 = c[a + 3, t + 1]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4678,6 +4805,12 @@ def _f42(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4686,6 +4819,7 @@ def _f41(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w10 = c[a + 1, t + 0]
     w20 = c[a + 2, t + 0]
     w30 = c[a + 3, t + 0]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4707,6 +4841,12 @@ def _f41(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4732,6 +4872,7 @@ def _f37(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w24 = c[a + 2, t + 4]
     w25 = c[a + 2, t + 5]
     w26 = c[a + 2, t + 6]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4821,6 +4962,12 @@ def _f37(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4843,6 +4990,7 @@ def _f36(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w23 = c[a + 2, t + 3]
     w24 = c[a + 2, t + 4]
     w25 = c[a + 2, t + 5]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -4920,6 +5068,12 @@ def _f36(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -4939,6 +5093,7 @@ def _f35(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w22 = c[a + 2, t + 2]
     w23 = c[a + 2, t + 3]
     w24 = c[a + 2, t + 4]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5004,6 +5159,12 @@ def _f35(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5020,6 +5181,7 @@ def _f34(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w21 = c[a + 2, t + 1]
     w22 = c[a + 2, t + 2]
     w23 = c[a + 2, t + 3]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5073,6 +5235,12 @@ def _f34(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5086,6 +5254,7 @@ def _f33(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w20 = c[a + 2, t + 0]
     w21 = c[a + 2, t + 1]
     w22 = c[a + 2, t + 2]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5127,6 +5296,12 @@ def _f33(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5137,6 +5312,7 @@ def _f32(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w11 = c[a + 1, t + 1]
     w20 = c[a + 2, t + 0]
     w21 = c[a + 2, t + 1]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5166,6 +5342,12 @@ def _f32(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5173,6 +5355,7 @@ def _f31(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w00 = c[a + 0, t + 0]
     w10 = c[a + 1, t + 0]
     w20 = c[a + 2, t + 0]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5190,6 +5373,12 @@ def _f31(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5208,6 +5397,7 @@ def _f27(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w14 = c[a + 1, t + 4]
     w15 = c[a + 1, t + 5]
     w16 = c[a + 1, t + 6]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5269,6 +5459,12 @@ def _f27(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5285,6 +5481,7 @@ def _f26(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w13 = c[a + 1, t + 3]
     w14 = c[a + 1, t + 4]
     w15 = c[a + 1, t + 5]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5338,6 +5535,12 @@ def _f26(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5352,6 +5555,7 @@ def _f25(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w12 = c[a + 1, t + 2]
     w13 = c[a + 1, t + 3]
     w14 = c[a + 1, t + 4]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5397,6 +5601,12 @@ def _f25(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5409,6 +5619,7 @@ def _f24(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w11 = c[a + 1, t + 1]
     w12 = c[a + 1, t + 2]
     w13 = c[a + 1, t + 3]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5446,6 +5657,12 @@ def _f24(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5456,6 +5673,7 @@ def _f23(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w10 = c[a + 1, t + 0]
     w11 = c[a + 1, t + 1]
     w12 = c[a + 1, t + 2]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5485,6 +5703,12 @@ def _f23(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5493,6 +5717,7 @@ def _f22(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w01 = c[a + 0, t + 1]
     w10 = c[a + 1, t + 0]
     w11 = c[a + 1, t + 1]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5514,12 +5739,19 @@ def _f22(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
 def _f21(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w00 = c[a + 0, t + 0]
     w10 = c[a + 1, t + 0]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5533,6 +5765,12 @@ def _f21(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5544,6 +5782,7 @@ def _f17(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w04 = c[a + 0, t + 4]
     w05 = c[a + 0, t + 5]
     w06 = c[a + 0, t + 6]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5577,6 +5816,12 @@ def _f17(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5587,6 +5832,7 @@ def _f16(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w03 = c[a + 0, t + 3]
     w04 = c[a + 0, t + 4]
     w05 = c[a + 0, t + 5]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5616,6 +5862,12 @@ def _f16(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5625,6 +5877,7 @@ def _f15(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w02 = c[a + 0, t + 2]
     w03 = c[a + 0, t + 3]
     w04 = c[a + 0, t + 4]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5650,6 +5903,12 @@ def _f15(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5658,6 +5917,7 @@ def _f14(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
     w03 = c[a + 0, t + 3]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5679,6 +5939,12 @@ def _f14(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
@@ -5686,6 +5952,7 @@ def _f13(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
     w02 = c[a + 0, t + 2]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5703,12 +5970,19 @@ def _f13(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
 def _f12(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w00 = c[a + 0, t + 0]
     w01 = c[a + 0, t + 1]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5722,11 +5996,18 @@ def _f12(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
 def _f11(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
     w00 = c[a + 0, t + 0]
+    bad = False
     for j in range(n):
         v0 = w00 * s0[j + 0]
         v1 = w00 * s1[j + 0]
@@ -5736,106 +6017,113 @@ def _f11(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n):
         o1[j] = v1
         o2[j] = v2
         o3[j] = v3
+        d0 = v0 - v0
+        d1 = v1 - v1
+        d2 = v2 - v2
+        d3 = v3 - v3
+        bad = bad | (d0 != d0) | (d1 != d1) | (d2 != d2) | (d3 != d3)
+    return bad
 
 
 @njit(cache=True)
 def block_fast(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, nr, nt, n):
-    """Dispatch to the 4-output-row, dilation-1 loop for an ``nr`` x ``nt`` block."""
+    """Dispatch to the 4-output-row, dilation-1 loop for an ``nr`` x ``nt`` block; return its NaN/Inf flag."""
     if nr == 7 and nt == 7:
-        _f77(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f77(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 7 and nt == 6:
-        _f76(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f76(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 7 and nt == 5:
-        _f75(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f75(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 7 and nt == 4:
-        _f74(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f74(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 7 and nt == 3:
-        _f73(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f73(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 7 and nt == 2:
-        _f72(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f72(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 7 and nt == 1:
-        _f71(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f71(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 6 and nt == 7:
-        _f67(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f67(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 6 and nt == 6:
-        _f66(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f66(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 6 and nt == 5:
-        _f65(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f65(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 6 and nt == 4:
-        _f64(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f64(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 6 and nt == 3:
-        _f63(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f63(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 6 and nt == 2:
-        _f62(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f62(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 6 and nt == 1:
-        _f61(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f61(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 5 and nt == 7:
-        _f57(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f57(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 5 and nt == 6:
-        _f56(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f56(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 5 and nt == 5:
-        _f55(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f55(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 5 and nt == 4:
-        _f54(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f54(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 5 and nt == 3:
-        _f53(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f53(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 5 and nt == 2:
-        _f52(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f52(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 5 and nt == 1:
-        _f51(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f51(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 4 and nt == 7:
-        _f47(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f47(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 4 and nt == 6:
-        _f46(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f46(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 4 and nt == 5:
-        _f45(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f45(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 4 and nt == 4:
-        _f44(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f44(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 4 and nt == 3:
-        _f43(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f43(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 4 and nt == 2:
-        _f42(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f42(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 4 and nt == 1:
-        _f41(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f41(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 3 and nt == 7:
-        _f37(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f37(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 3 and nt == 6:
-        _f36(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f36(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 3 and nt == 5:
-        _f35(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f35(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 3 and nt == 4:
-        _f34(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f34(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 3 and nt == 3:
-        _f33(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f33(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 3 and nt == 2:
-        _f32(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f32(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 3 and nt == 1:
-        _f31(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f31(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 2 and nt == 7:
-        _f27(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f27(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 2 and nt == 6:
-        _f26(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f26(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 2 and nt == 5:
-        _f25(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f25(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 2 and nt == 4:
-        _f24(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f24(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 2 and nt == 3:
-        _f23(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f23(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 2 and nt == 2:
-        _f22(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f22(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 2 and nt == 1:
-        _f21(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f21(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 1 and nt == 7:
-        _f17(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f17(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 1 and nt == 6:
-        _f16(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f16(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 1 and nt == 5:
-        _f15(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f15(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 1 and nt == 4:
-        _f14(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f14(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 1 and nt == 3:
-        _f13(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f13(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 1 and nt == 2:
-        _f12(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f12(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 1 and nt == 1:
-        _f11(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+        return _f11(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+    return False
