@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
+from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
 
 
 @njit(cache=True)
@@ -152,7 +153,10 @@ def correlate3d(x, c, out, oz, oy, ox, sz, sy, sx, dz, dy, dx, boundary, row_blo
     flat = sy == 1 and sx == 1
     plane = height * width
     xs = x.reshape(depth * plane)
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for blk in prange(od * row_blocks):
+        settle(flags, cpu, me)
         p = blk // row_blocks
         rb = blk % row_blocks
         r0 = rb * oh // row_blocks

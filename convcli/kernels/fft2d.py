@@ -20,6 +20,8 @@ thread count.
 import numpy as np
 from numba import njit, prange
 
+from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+
 TRANSPOSE_BLOCK = 16
 
 
@@ -232,7 +234,10 @@ def correlate_tiles(x, rows, cols, contiguous, kre, kim, twr, twi, itwr, itwi, o
     oh, ow = out.shape
     keep = min(t, (b + TRANSPOSE_BLOCK - 1) // TRANSPOSE_BLOCK * TRANSPOSE_BLOCK)
     scale = np.float32(1.0 / (t * t))
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for blk in prange(blocks):
+        settle(flags, cpu, me)
         re = scratch[blk, 0]
         im = scratch[blk, 1]
         wre = scratch[blk, 2]

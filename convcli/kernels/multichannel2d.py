@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
+from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
 
 
 @njit(cache=True)
@@ -180,7 +181,10 @@ def correlate_taps(xf, w, offs, chan_base, out, wp, sy, sx, row_blocks):
     the offset of output channel ``i``'s group of input channels in ``xf``. Each block computes one
     output channel at a time into a small planar buffer, then interleaves it into ``out``.
     """
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for rb in prange(row_blocks):
+        settle(flags, cpu, me)
         _taps_block(xf, w, offs, chan_base, out, wp, sy, sx, rb, row_blocks)
     return out
 
