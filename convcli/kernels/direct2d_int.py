@@ -11,13 +11,17 @@ order: bit-for-bit the result on the image converted to float first.
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
+from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
 
 
 @njit(cache=True, parallel=True)
 def fill_band(band, x, y0, rows, boundary):
     """``band[i] = X[y0 + i]`` for ``i < rows`` (see the module doc); rows in parallel."""
     height, width = x.shape
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for i in prange(rows):
+        settle(flags, cpu, me)
         iy = map_index(y0 + i, height, boundary)
         dst = band[i]
         if iy < 0:

@@ -2,13 +2,18 @@
 
 from numba import njit, prange
 
+from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+
 
 @njit(cache=True, parallel=True)
 def count_nonfinite(flat, counts):
     """``counts[b]`` = number of NaN/Inf samples in block ``b`` of the 1-D ``flat`` (``len(counts)`` blocks)."""
     n = flat.shape[0]
     blocks = counts.shape[0]
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for b in prange(blocks):
+        settle(flags, cpu, me)
         part = flat[b * n // blocks: (b + 1) * n // blocks]
         c = 0
         for j in range(part.shape[0]):

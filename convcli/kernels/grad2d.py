@@ -17,6 +17,8 @@ not depend on the number of threads. Inner loops run over contiguous row slices 
 import numpy as np
 from numba import njit, prange
 
+from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+
 
 @njit(cache=True, parallel=True)
 def corr_valid(x, k, out, sy, sx):
@@ -26,7 +28,10 @@ def corr_valid(x, k, out, sy, sx):
     kh = k.shape[2]
     kw = k.shape[3]
     span = sx * (ow - 1) + 1
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for task in prange(cout * oh):
+        settle(flags, cpu, me)
         i = task // oh
         r = task % oh
         row = np.zeros(ow)
@@ -56,7 +61,10 @@ def grad_kernel(x, g, out, sy, sx):
     oh = g.shape[1]
     ow = g.shape[2]
     span = sx * (ow - 1) + 1
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for task in prange(cout * cin * kh * kw):
+        settle(flags, cpu, me)
         b = task % kw
         a = (task // kw) % kh
         ci = (task // (kw * kh)) % cin
@@ -91,7 +99,10 @@ def grad_input(k, g, out, sy, sx):
     oh = g.shape[1]
     ow = g.shape[2]
     span = sx * (ow - 1) + 1
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for task in prange(cin * height):
+        settle(flags, cpu, me)
         ci = task // height
         y = task % height
         row = np.zeros(width)

@@ -14,6 +14,8 @@ so results do not depend on the number of threads.
 import numpy as np
 from numba import njit, prange
 
+from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+
 
 @njit(cache=True, parallel=True)
 def local_corr(x, w, out, sy, sx):
@@ -22,7 +24,10 @@ def local_corr(x, w, out, sy, sx):
     cin = x.shape[0]
     kh = w.shape[4]
     kw = w.shape[5]
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for task in prange(cout * oh):
+        settle(flags, cpu, me)
         i = task // oh
         r = task % oh
         for q in range(ow):
@@ -49,7 +54,10 @@ def tiled_corr(x, e, out, sy, sx):
     kh = e.shape[2]
     kw = e.shape[3]
     span = sx * (ow - 1) + 1
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for r in prange(oh):
+        settle(flags, cpu, me)
         u = r % ty
         row = np.zeros(ow)
         for ci in range(cin):

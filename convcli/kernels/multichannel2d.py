@@ -129,7 +129,10 @@ def _gather_row(x, xf, r, y0, x0, hp, wp, boundary):
 @njit(cache=True, parallel=True)
 def gather_planes(x, xf, y0, x0, hp, wp, boundary):
     """``xf[l*hp*wp + r*wp + q] = X[y0 + r, x0 + q, l]``: channels-last ``x`` to flat extended planes."""
+    flags = new_flags()  # threads kept apart (kernels/spread.py)
+    cpu, me = sched_getcpu(), thread_self()
     for r in prange(hp):
+        settle(flags, cpu, me)
         _gather_row(x, xf, r, y0, x0, hp, wp, boundary)
 
 

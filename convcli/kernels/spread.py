@@ -29,6 +29,9 @@ The scheduler calls are the C library's ``sched_getcpu``, ``sched_yield``, ``sch
 ``sched_setaffinity`` and ``pthread_self``, called by name from the compiled code (so that the
 functions stay cacheable); where the C library lacks one, a stand-in that does nothing takes its
 place (``_install_stand_ins``).
+
+Numba's cache does not notice a change to this module in the kernels that call it: after editing
+it, delete the kernels' cached code (``convcli/kernels/__pycache__/*.nb?``).
 """
 
 import ctypes
@@ -129,7 +132,8 @@ def settle(flags, caller_cpu, caller_thread):
             if flags[1] == 0:
                 _sched_yield()
     else:
-        flags[1] = 1
+        if flags[1] == 0:  # written once: a line written at every block would bounce between the CPUs
+            flags[1] = 1
         if caller_cpu >= 0 and sched_getcpu() == caller_cpu:
             _move_off(caller_cpu)
 
