@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numba import njit
 
-from convcli.kernels.spread import _move_off, new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import _move_off, new_team, sched_getcpu, settle, thread_self
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sched_getaffinity is Linux's")
 
@@ -25,14 +25,8 @@ def _self():
 
 
 @njit(cache=False)
-def _settle_as_caller(flags):
-    settle(flags, sched_getcpu(), thread_self())
-
-
-@njit(cache=False)
-def _settle_as_worker(flags, caller_cpu):
-    # as a worker of a caller that is some other thread, on ``caller_cpu``
-    settle(flags, caller_cpu, thread_self() + np.uint64(1))
+def _settle(team):
+    settle(team)
     return sched_getcpu()
 
 
@@ -46,22 +40,31 @@ def test_thread_self_names_the_calling_thread():
     assert _self() == _self() != seen[0]
 
 
+def test_a_team_names_its_caller():
+    team = new_team()
+    assert team[:2].tolist() == [0, 0]
+    assert team[3] == np.uint64(_self()).astype(np.int64)
+    if sys.platform.startswith("linux"):
+        assert team[2] in os.sched_getaffinity(0)
+
+
 def test_the_caller_marks_its_first_block_once():
-    flags = new_flags()
-    assert flags.tolist() == [0, 0]
-    _settle_as_caller(flags)
-    assert flags.tolist() == [1, 0]
-    _settle_as_caller(flags)
-    assert flags.tolist() == [1, 0]
+    team = new_team()
+    _settle(team)
+    assert team[:2].tolist() == [1, 0]
+    _settle(team)
+    assert team[:2].tolist() == [1, 0]
 
 
 @linux_only
 def test_a_worker_on_the_callers_cpu_moves_off_it_and_keeps_its_cpu_mask():
     before = os.sched_getaffinity(0)
-    flags = new_flags()
+    team = new_team()
+    team[3] += 1  # as a worker of some other thread, the caller, on this thread's CPU
     here = _cpu()
-    now = _settle_as_worker(flags, here)
-    assert flags.tolist() == [0, 1]
+    team[2] = here
+    now = _settle(team)
+    assert team[:2].tolist() == [0, 1]
     assert os.sched_getaffinity(0) == before
     if len(before) > 1:
         assert now != here  # read right after the move (the scheduler may move it back later)

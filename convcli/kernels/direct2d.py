@@ -53,7 +53,7 @@ from numba import njit, prange
 
 from convcli.kernels.boundary import map_column, map_index
 from convcli.kernels.direct_passes import FLAG_TAPS, block_fast, block_rows, block_unit
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 TILE = 16384  # interior output columns per tile (see the module doc)
 ROWS = 3  # kernel rows per block (column dilation > 1)
@@ -352,10 +352,9 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks, co
     every = kw if nch == 1 else 1  # border columns counted (see the module doc)
     zero_t = _zeros((oh - 1) * sy + (kh - 1) * dy + 1, x)  # a patch row's length, at most
     watch = counts.shape[0] > 0
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for blk in prange(row_blocks * col_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         rblk = blk // col_blocks
         cblk = blk % col_blocks
         r0 = rblk * oh // row_blocks

@@ -11,17 +11,16 @@ order: bit-for-bit the result on the image converted to float first.
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 
 @njit(cache=True, parallel=True)
 def fill_band(band, x, y0, rows, boundary):
     """``band[i] = X[y0 + i]`` for ``i < rows`` (see the module doc); rows in parallel."""
     height, width = x.shape
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for i in prange(rows):
-        settle(flags, cpu, me)
+        settle(team)
         iy = map_index(y0 + i, height, boundary)
         dst = band[i]
         if iy < 0:

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 
 @njit(cache=True)
@@ -153,10 +153,9 @@ def correlate3d(x, c, out, oz, oy, ox, sz, sy, sx, dz, dy, dx, boundary, row_blo
     flat = sy == 1 and sx == 1
     plane = height * width
     xs = x.reshape(depth * plane)
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for blk in prange(od * row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         p = blk // row_blocks
         rb = blk % row_blocks
         r0 = rb * oh // row_blocks

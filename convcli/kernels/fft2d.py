@@ -20,7 +20,7 @@ thread count.
 import numpy as np
 from numba import njit, prange
 
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 TRANSPOSE_BLOCK = 16
 
@@ -234,10 +234,9 @@ def correlate_tiles(x, rows, cols, contiguous, kre, kim, twr, twi, itwr, itwi, o
     oh, ow = out.shape
     keep = min(t, (b + TRANSPOSE_BLOCK - 1) // TRANSPOSE_BLOCK * TRANSPOSE_BLOCK)
     scale = np.float32(1.0 / (t * t))
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for blk in prange(blocks):
-        settle(flags, cpu, me)
+        settle(team)
         re = scratch[blk, 0]
         im = scratch[blk, 1]
         wre = scratch[blk, 2]

@@ -2,7 +2,7 @@
 
 from numba import njit, prange
 
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 
 @njit(cache=True, parallel=True)
@@ -10,10 +10,9 @@ def count_nonfinite(flat, counts):
     """``counts[b]`` = number of NaN/Inf samples in block ``b`` of the 1-D ``flat`` (``len(counts)`` blocks)."""
     n = flat.shape[0]
     blocks = counts.shape[0]
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for b in prange(blocks):
-        settle(flags, cpu, me)
+        settle(team)
         part = flat[b * n // blocks: (b + 1) * n // blocks]
         c = 0
         for j in range(part.shape[0]):

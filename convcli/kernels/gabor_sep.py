@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 
 @njit(cache=True)
@@ -59,10 +59,9 @@ def complex_row_pass(x, vr, vi, a_out, b_out, ox, boundary, row_blocks):
     src = np.empty(span, dtype=np.int64)
     for q in range(span):
         src[q] = map_index(ox + q, width, boundary)
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for blk in prange(row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         r0 = blk * height // row_blocks
         r1 = (blk + 1) * height // row_blocks
         padded = np.empty(span, dtype=x.dtype)
@@ -99,10 +98,9 @@ def complex_col_pass(a_in, b_in, ur, ui, sr, si, even, odd, energy, oy, boundary
     ``even`` = real part, ``odd`` = minus the imaginary part, ``energy`` = the modulus."""
     height, width = a_in.shape
     k = ur.shape[0]
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for blk in prange(row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         r0 = blk * height // row_blocks
         r1 = (blk + 1) * height // row_blocks
         rr = np.empty(width, dtype=even.dtype)
@@ -172,10 +170,9 @@ def complex_col_pass_mirror(a_in, b_in, ur, ui, sr, si, even1, odd1, energy1, ev
     """
     height, width = a_in.shape
     k = ur.shape[0]
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for blk in prange(row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         r0 = blk * height // row_blocks
         r1 = (blk + 1) * height // row_blocks
         p1 = np.empty(width, dtype=even1.dtype)

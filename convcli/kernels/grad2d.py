@@ -17,7 +17,7 @@ not depend on the number of threads. Inner loops run over contiguous row slices 
 import numpy as np
 from numba import njit, prange
 
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 
 @njit(cache=True, parallel=True)
@@ -28,10 +28,9 @@ def corr_valid(x, k, out, sy, sx):
     kh = k.shape[2]
     kw = k.shape[3]
     span = sx * (ow - 1) + 1
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for task in prange(cout * oh):
-        settle(flags, cpu, me)
+        settle(team)
         i = task // oh
         r = task % oh
         row = np.zeros(ow)
@@ -61,10 +60,9 @@ def grad_kernel(x, g, out, sy, sx):
     oh = g.shape[1]
     ow = g.shape[2]
     span = sx * (ow - 1) + 1
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for task in prange(cout * cin * kh * kw):
-        settle(flags, cpu, me)
+        settle(team)
         b = task % kw
         a = (task // kw) % kh
         ci = (task // (kw * kh)) % cin
@@ -99,10 +97,9 @@ def grad_input(k, g, out, sy, sx):
     oh = g.shape[1]
     ow = g.shape[2]
     span = sx * (ow - 1) + 1
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for task in prange(cin * height):
-        settle(flags, cpu, me)
+        settle(team)
         ci = task // height
         y = task % height
         row = np.zeros(width)

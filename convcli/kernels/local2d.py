@@ -14,7 +14,7 @@ so results do not depend on the number of threads.
 import numpy as np
 from numba import njit, prange
 
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 
 @njit(cache=True, parallel=True)
@@ -24,10 +24,9 @@ def local_corr(x, w, out, sy, sx):
     cin = x.shape[0]
     kh = w.shape[4]
     kw = w.shape[5]
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for task in prange(cout * oh):
-        settle(flags, cpu, me)
+        settle(team)
         i = task // oh
         r = task % oh
         for q in range(ow):
@@ -54,10 +53,9 @@ def tiled_corr(x, e, out, sy, sx):
     kh = e.shape[2]
     kw = e.shape[3]
     span = sx * (ow - 1) + 1
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for r in prange(oh):
-        settle(flags, cpu, me)
+        settle(team)
         u = r % ty
         row = np.zeros(ow)
         for ci in range(cin):

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_index
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 
 @njit(cache=True)
@@ -129,10 +129,9 @@ def _gather_row(x, xf, r, y0, x0, hp, wp, boundary):
 @njit(cache=True, parallel=True)
 def gather_planes(x, xf, y0, x0, hp, wp, boundary):
     """``xf[l*hp*wp + r*wp + q] = X[y0 + r, x0 + q, l]``: channels-last ``x`` to flat extended planes."""
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for r in prange(hp):
-        settle(flags, cpu, me)
+        settle(team)
         _gather_row(x, xf, r, y0, x0, hp, wp, boundary)
 
 
@@ -184,10 +183,9 @@ def correlate_taps(xf, w, offs, chan_base, out, wp, sy, sx, row_blocks):
     the offset of output channel ``i``'s group of input channels in ``xf``. Each block computes one
     output channel at a time into a small planar buffer, then interleaves it into ``out``.
     """
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for rb in prange(row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         _taps_block(xf, w, offs, chan_base, out, wp, sy, sx, rb, row_blocks)
     return out
 

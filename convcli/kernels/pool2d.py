@@ -12,7 +12,7 @@ import math
 from numba import njit, prange
 
 from convcli.kernels.boundary import ZERO, map_index
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 MAX, AVG, L2 = 0, 1, 2
 IGNORE = 5
@@ -211,10 +211,9 @@ def pool2d(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks, counts):
     With ``len(counts) == row_blocks``, also count NaN/Inf input samples per block: each input row is
     scanned once, just before the output row whose windows start there reads it (so from cache).
     """
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for rb in prange(row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         _pool2d_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary, counts)
     return out
 
@@ -326,10 +325,9 @@ def _pool_cl_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary)
 @njit(cache=True, parallel=True)
 def pool2d_channels_last(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
     """``pool2d`` for channels-last ``x`` ``(H, W, C)`` into ``out`` ``(OH, OW, C)``, channel by channel."""
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for rb in prange(row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         _pool_cl_block(x, out, rb, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary)
     return out
 
@@ -347,10 +345,9 @@ def pool_channel_groups(x, out, n, op, blocks):
     """``out[p, g] = OP over t < n of x[p, g*n + t]`` for 2-D ``x`` ``(P, C)`` and ``out`` ``(P, C // n)``."""
     npix = x.shape[0]
     groups = out.shape[1]
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for b in prange(blocks):
-        settle(flags, cpu, me)
+        settle(team)
         p0 = b * npix // blocks
         p1 = (b + 1) * npix // blocks
         for p in range(p0, p1):

@@ -9,7 +9,7 @@ of that plane). The depth part of 3-D pooling is the 2-D kernel on the ``(D, H*W
 from numba import njit, prange
 
 from convcli.kernels.pool2d import _pool2d_block, _pool_cl_block
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 
 @njit(cache=True)
@@ -21,10 +21,9 @@ def _plane_item(x, out, i, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary, cou
 @njit(cache=True, parallel=True)
 def pool_planes(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks, counts):
     """``out[d] = pool2d(x[d])`` for ``x`` ``(D, H, W)``; ``counts`` is empty (no NaN count)."""
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for i in prange(x.shape[0] * row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         _plane_item(x, out, i, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary, counts)
     return out
 
@@ -46,10 +45,9 @@ def _cl_item(x, out, i, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary):
 @njit(cache=True, parallel=True)
 def pool_planes_channels_last(x, out, oy, ox, sy, sx, kh, kw, op, boundary, row_blocks):
     """``pool_planes`` for channels-last ``x`` ``(D, H, W, C)`` into ``out`` ``(D, OH, OW, C)``."""
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for i in prange(x.shape[0] * row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         _cl_item(x, out, i, row_blocks, oy, ox, sy, sx, kh, kw, op, boundary)
     return out
 

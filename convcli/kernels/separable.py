@@ -26,7 +26,7 @@ from convcli.kernels.boundary import map_column, map_index
 from convcli.kernels.direct2d import TAPS, counted_row, group, nonfinite
 from convcli.kernels.direct_passes import block_unit
 from convcli.kernels.sep_passes import fold_pass, fold_pass2
-from convcli.kernels.spread import new_flags, sched_getcpu, settle, thread_self
+from convcli.kernels.spread import new_team, settle
 
 COLUMN_TAPS = 6  # vertical taps per pass (kernels that are not symmetric)
 # Folded tap pairs per pass over the row (symmetric kernels). Vertical: rows 8 KiB apart (or any
@@ -192,10 +192,9 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
     watch = counts.shape[0] > 0
     two = sym_col and col2.shape[0] % 2 == 1 and sy == dy  # consecutive output rows share input rows
     kh = col2.shape[0]
-    flags = new_flags()  # threads kept apart (kernels/spread.py)
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()  # threads kept apart (kernels/spread.py)
     for blk in prange(row_blocks):
-        settle(flags, cpu, me)
+        settle(team)
         v0 = buf[blk, 0]
         v1 = buf[blk, 1]
         bad = 0

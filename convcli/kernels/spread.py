@@ -8,10 +8,9 @@ one after the other: two 420 us halves took 830-880 us. After pauses of 0.1-0.8 
 Pauses are the usual case outside benchmarks (reading and writing files, user code between
 calls). The parallel loops are therefore written ::
 
-    flags = new_flags()
-    cpu, me = sched_getcpu(), thread_self()
+    team = new_team()
     for blk in prange(blocks):
-        settle(flags, cpu, me)
+        settle(team)
         ...
 
 ``settle`` has a worker that finds itself on the caller's CPU move to another one (its CPU mask
@@ -98,13 +97,17 @@ _sched_setaffinity = _affinity("sched_setaffinity")
 
 
 @njit(cache=True)
-def new_flags():
-    """The zeroed flags of one parallel loop (``settle``).
+def new_team():
+    """What ``settle`` needs of one parallel loop, made by the calling thread right before the loop:
+    ``[caller started, a worker started, the caller's CPU, the caller's thread]``.
 
     Made here, not in the parallel function, where Numba turns ``np.zeros`` into a parallel loop of
     its own (one more wake-up of the threads).
     """
-    return np.zeros(2, dtype=np.int64)
+    team = np.zeros(4, dtype=np.int64)
+    team[2] = sched_getcpu()
+    team[3] = np.int64(thread_self())  # the same 64 bits
+    return team
 
 
 @njit(cache=True)
@@ -120,22 +123,20 @@ def _move_off(cpu):
 
 
 @njit(cache=True)
-def settle(flags, caller_cpu, caller_thread):
-    """Called at the start of every iteration of a ``prange`` loop (see the module doc): a worker on
-    the caller's CPU moves off it; the caller, at its first iteration, yields its CPU once if no
-    worker has started yet. ``flags`` is the loop's ``new_flags()`` (caller started, a worker
-    started); ``caller_cpu`` and ``caller_thread`` are ``sched_getcpu()`` and ``thread_self()``, read
-    by the caller before the loop."""
-    if thread_self() == caller_thread:
-        if flags[0] == 0:
-            flags[0] = 1
-            if flags[1] == 0:
+def settle(team):
+    """Called at the start of every iteration of a ``prange`` loop with the loop's ``new_team()`` (see
+    the module doc): a worker on the caller's CPU moves off it; the caller, at its first iteration,
+    yields its CPU once if no worker has started yet."""
+    if np.int64(thread_self()) == team[3]:
+        if team[0] == 0:
+            team[0] = 1
+            if team[1] == 0:
                 _sched_yield()
     else:
-        if flags[1] == 0:  # written once: a line written at every block would bounce between the CPUs
-            flags[1] = 1
-        if caller_cpu >= 0 and sched_getcpu() == caller_cpu:
-            _move_off(caller_cpu)
+        if team[1] == 0:  # written once: a line written at every block would bounce between the CPUs
+            team[1] = 1
+        if team[2] >= 0 and sched_getcpu() == team[2]:
+            _move_off(team[2])
 
 
 def _install_stand_ins() -> None:
