@@ -7,7 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from convcli._numba_lean import release_loader_memory
-from convcli.arrays import as_float_array, check_finite, check_nan_policy, empty_apart, resolve_dtype
+from convcli.arrays import (
+    as_float_array,
+    check_finite,
+    check_nan_policy,
+    empty_apart,
+    empty_output,
+    resolve_dtype,
+)
 from convcli.conventions import (
     BOUNDARIES,
     BOUNDARY_CODES,
@@ -252,12 +259,10 @@ def _convolve2d(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int,
     """The 2-D result and its number of non-finite samples (counted only with ``watch``)."""
     ay, ax = axes
     if x.ndim == 2:
-        # np.empty, not empty_apart: finding the addresses costs ~40 us right after a large kernel, more
-        # than 4K aliasing costs a 3x3 (measured 2026-11-28); the separable kernel's buffers do use it
-        out = np.empty((ay.length, ax.length), dtype=c.dtype)
+        out = empty_output((ay.length, ax.length), c.dtype, x)
         return out, _plane2d(x, c, out, axes, code, chosen, watch)
     channels = x.shape[2]
-    out = np.empty((ay.length, ax.length, channels), dtype=c.dtype)
+    out = empty_output((ay.length, ax.length, channels), c.dtype, x)
     if ax.stride == 1 and _numba_counts(chosen, axes, c):
         # every channel in one kernel call: (H, W, C) read as (H, W*C) with the taps C samples apart (the
         # kernels extend the border columns pixel by pixel). Copying each channel into a plane and back
@@ -471,7 +476,7 @@ def _plan_call(shape, k, mode, padding, boundary, method):
 
 def _run_direct(kernel, c, shape, oy, ox, code, row_blocks, col_blocks, x):
     # as _direct2d, watching for NaN/Inf
-    out = np.empty(shape, _F32)
+    out = empty_output(shape, _F32, x)
     counts = np.empty(row_blocks * col_blocks, np.int64)
     kernel(x, c, out, oy, ox, 1, 1, 1, 1, code, 1, row_blocks, col_blocks, counts)
     release_loader_memory(kernel)
@@ -482,7 +487,7 @@ def _run_direct(kernel, c, shape, oy, ox, code, row_blocks, col_blocks, x):
 
 def _run_separable(kernel, col2, row2, shape, buf_shape, zrow, oy, ox, code, blocks, sym_col, sym_row, x):
     # as _separable_plane, watching for NaN/Inf (zrow is only read)
-    out = np.empty(shape, _F32)
+    out = empty_output(shape, _F32, x)
     buf = empty_apart(buf_shape, _F32, x)
     counts = np.empty(blocks, np.int64)
     kernel(x, col2, row2, out, buf, np.empty((blocks, 1), _F32), zrow, oy, ox, 1, 1, 1, 1, code, 1, blocks,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from convcli.arrays import empty_output
 from convcli.conventions import BOUNDARY_CODES, axes_for, per_axis
 from convcli.errors import DataError, UsageError
 
@@ -79,7 +80,7 @@ def convolve_multichannel(
     offs = (np.arange(cpg)[:, None] * plane + spatial[None, :]).ravel().astype(np.int64)
     w = np.ascontiguousarray(c.reshape(cout, cpg * kh * kw), dtype=dtype)
     chan_base = ((np.arange(cout) // (cout // groups)) * cpg * plane).astype(np.int64)
-    out = np.empty((ay.length, ax.length, cout), dtype=dtype)
+    out = empty_output((ay.length, ax.length, cout), dtype, xf)
     blocks = _row_blocks(ay.length, (kh - 1) * ay.dilation, cpg * wp * np.dtype(dtype).itemsize)
     run = kernels.correlate_taps_serial if serial else kernels.correlate_taps
     run(xf, w, offs, chan_base, out, wp, ay.stride, ax.stride, blocks)

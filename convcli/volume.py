@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from convcli.arrays import as_float_array, check_finite, resolve_dtype
+from convcli.arrays import as_float_array, check_finite, empty_output, resolve_dtype
 from convcli.conventions import (
     BOUNDARIES,
     BOUNDARY_CODES,
@@ -167,7 +167,7 @@ def _run(x: np.ndarray, c: np.ndarray, axes: tuple[Axis, ...], code: int) -> np.
 
     az, ay, ax = axes
     od, oh, ow = az.length, ay.length, ax.length
-    out = np.empty((od, oh, ow), dtype=c.dtype)
+    out = empty_output((od, oh, ow), c.dtype, x)
     row_blocks = -(-block_count(od * oh) // od)
     if ay.stride == 1 and ax.stride == 1:
         ws = ow + (ax.k - 1) * ax.dilation

@@ -126,7 +126,8 @@ def test_no_float_copy_of_the_whole_image(numba_only, rng):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert peak < y.nbytes + 0.5 * x.size * 4  # less than half of a float32 copy on top of the output
+    held = y if y.base is None else y.base  # large outputs: a view of a buffer with untouched ends (empty_output)
+    assert peak < held.nbytes + 0.5 * x.size * 4  # less than half of a float32 copy on top of the output
 
 
 def test_result_does_not_depend_on_threads(numba_only, rng):

@@ -1,10 +1,11 @@
-"""Repeated calls: the per-kernel preparation cache, and outputs placed half a page from the input."""
+"""Repeated calls: the per-kernel preparation cache, and where outputs are placed (half a page from the
+input; large ones on huge pages)."""
 
 import numpy as np
 import pytest
 
 from convcli import DataError, convolve
-from convcli.arrays import empty_apart
+from convcli.arrays import empty_apart, empty_output
 from convcli.methods import select_method
 from tests.naive import naive_convolve
 
@@ -74,6 +75,48 @@ def test_empty_apart_is_half_a_page_from_the_input(dtype):
 def test_empty_apart_small_arrays_are_plain():
     out = empty_apart((4, 4), np.float32, np.ones(8, np.float32))
     assert out.shape == (4, 4) and out.base is None
+
+
+def _address(a):
+    return a.__array_interface__["data"][0]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+@pytest.mark.parametrize("shape", [(2048, 2048), (5, 1000, 1777), (4099, 1513, 2)])
+def test_empty_output_large_arrays_start_just_before_a_huge_page(shape, dtype):
+    # all of 4 MiB or more
+    x = np.ones((64, 64), np.float32)
+    for like in (x, x[:, 1:], x.reshape(-1)[3:]):
+        out = empty_output(shape, dtype, like)
+        assert out.shape == shape and out.dtype == dtype and out.flags.c_contiguous and out.flags.writeable
+        assert not np.shares_memory(out, like)
+        start = _address(out)
+        # the first page is the only one before a 2 MiB boundary, which comes within 4 KiB
+        assert 0 < -start % (2 << 20) <= 4096
+        # half a page from the input (mod 4 KiB), to the sample
+        assert abs((start - _address(like)) % 4096 - 2048) < out.itemsize
+        # the whole array is inside its buffer: filling it touches nothing else
+        out[...] = 7
+        base = out.base
+        while base.base is not None:
+            base = base.base
+        assert _address(base) <= start and start + out.nbytes <= _address(base) + base.nbytes
+
+
+def test_empty_output_below_4_mib_is_plain():
+    out = empty_output((1000, 1000), np.float32, np.ones(8, np.float32))
+    assert out.shape == (1000, 1000) and out.base is None
+
+
+def test_large_convolution_outputs_are_placed_on_huge_pages(rng):
+    # direct, separable and the general path (float64) all return arrays made by empty_output
+    x = rng.random((1100, 1000), dtype=np.float32)
+    for k in (rng.random((3, 3)), np.outer([1, 2, 1], [1, 2, 1]) / 16.0):
+        for dtype in (None, np.float64):
+            out = convolve(x, k, dtype=dtype, boundary="reflect")
+            assert 0 < -_address(out) % (2 << 20) <= 4096
+            np.testing.assert_allclose(out, naive_convolve(x.astype(np.float64), k, boundary="reflect"),
+                                       rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("padding", ["same", "valid", "full"])
