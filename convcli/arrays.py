@@ -100,9 +100,9 @@ def empty_output(shape: tuple[int, ...], dtype, like: np.ndarray) -> np.ndarray:
     NumPy asks for huge pages for arrays of 4 MiB or more, but a fresh ``malloc`` block starts 16
     bytes into an ordinary page, so the part before its first 2 MiB boundary (up to 2 MiB) is
     faulted in 4 KiB at a time: ~512 faults, 2-3 us each on this VM, every call for results of
-    32 MiB or more (C libraries map those afresh each time). The array is a view of a buffer 4 MiB
-    larger whose unused ends are never touched (no memory). A 3x3 at float32 4096x4096: 7.4-9.0 ms
-    -> 6.5-7.8 ms; 7x7 16.7 -> 13.8 ms (2026-11-28, issue 7).
+    32 MiB or more (the C library maps those afresh each time). The array is a view of a buffer
+    4 MiB larger whose unused ends are never touched (no memory). ``convolve`` at float32
+    4096x4096, interleaved: 3x3 8.2-8.3 -> 7.2-7.4 ms, 7x7 18.6 -> 16.4 ms (2026-11-28, issue 7).
     """
     dt = np.dtype(dtype)
     n = 1
