@@ -24,8 +24,8 @@ def test_map_indices_agree_with_the_numba_rule(boundary):
         assert map_indices(i, n, boundary).tolist() == want
 
 
-@pytest.mark.parametrize("boundary,padding,stride,mode", itertools.product(BOUNDARIES, PADDINGS, (1, 2, 3),
-                                                                           ("conv", "corr")))
+@pytest.mark.parametrize("boundary,padding,stride,mode", list(itertools.product(BOUNDARIES, PADDINGS, (1, 2, 3),
+                                                                           ("conv", "corr"))))
 def test_matrix_times_input_is_the_convolution_2d(rng, boundary, padding, stride, mode):
     x = rng.standard_normal((6, 7))
     k = rng.standard_normal((3, 2))
@@ -36,7 +36,8 @@ def test_matrix_times_input_is_the_convolution_2d(rng, boundary, padding, stride
     np.testing.assert_allclose(m @ x.ravel(), want.ravel(), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("boundary,padding,stride,dilation", itertools.product(BOUNDARIES, PADDINGS, (1, 2), (1, 2)))
+@pytest.mark.parametrize("boundary,padding,stride,dilation",
+                         list(itertools.product(BOUNDARIES, PADDINGS, (1, 2), (1, 2))))
 def test_matrix_times_input_is_the_convolution_1d(rng, boundary, padding, stride, dilation):
     x = rng.standard_normal(9)
     k = rng.standard_normal(3)
@@ -45,7 +46,7 @@ def test_matrix_times_input_is_the_convolution_1d(rng, boundary, padding, stride
     np.testing.assert_allclose(m @ x, convolve(x, k, dtype=np.float64, **opts), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("boundary,padding", itertools.product(BOUNDARIES, PADDINGS))
+@pytest.mark.parametrize("boundary,padding", list(itertools.product(BOUNDARIES, PADDINGS)))
 def test_matrix_equals_the_impulse_responses_of_the_naive_reference(rng, boundary, padding):
     k = rng.standard_normal((2, 3))
     opts = dict(padding=padding, boundary=boundary, stride=(1, 2), dilation=(2, 1))

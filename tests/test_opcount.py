@@ -42,7 +42,7 @@ def _random_kernel(rng, shape, zeros=0.3):
 CASES = [((6, 5), (3, 2)), ((3, 4), (3, 3)), ((1, 7), (1, 3)), ((2, 2), (3, 3)), ((5, 6), (2, 2))]
 
 
-@pytest.mark.parametrize("boundary,padding", itertools.product(BOUNDARIES, PADDINGS))
+@pytest.mark.parametrize("boundary,padding", list(itertools.product(BOUNDARIES, PADDINGS)))
 def test_nonzeros_are_those_of_the_matrix(rng, boundary, padding):
     for (shape, kshape), stride, dilation, mode in itertools.product(CASES, (1, 2, (1, 3)), (1, 2),
                                                                      ("conv", "corr")):
@@ -68,7 +68,7 @@ def test_nonzeros_1d_and_shape_only(rng, boundary):
             np.count_nonzero(m)
 
 
-@pytest.mark.parametrize("padding,stride,dilation", itertools.product(PADDINGS, (1, 2, 3), (1, 2)))
+@pytest.mark.parametrize("padding,stride,dilation", list(itertools.product(PADDINGS, (1, 2, 3), (1, 2))))
 def test_direct_counts_follow_the_output_size(rng, padding, stride, dilation):
     x = rng.standard_normal((11, 9))
     k = rng.standard_normal((3, 4))
