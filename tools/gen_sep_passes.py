@@ -18,8 +18,13 @@ right: centre, then pair 0, 1, ...
 ``_cPx2`` / ``_pPx2`` compute two consecutive output rows of a vertical pass at once from shared
 input rows ``l0, l1, ...`` (going up from the first row's centre) and ``r1, r2, ...`` (going down),
 each row's terms in the same order as ``_cP`` / ``_pP``.
+``_cPo`` / ``_cPx2o`` (and ``_pPo`` / ``_pPx2o``) are the same loops reading every input from one
+array ``s`` at offsets (``rc``, ``aK``, ``lK`` ... are start indices into ``s``): no array views, so
+none of Numba's reference counting per view (an atomic update of the shared array's count, twice
+per view, on every pass), and unsigned indices, so no negative-index wraparound test per load.
 """
 
+import numpy as np
 from numba import njit
 
 '''
@@ -108,6 +113,56 @@ def two(pairs: int, centre: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _offsets(names: list[str]) -> list[str]:
+    """Unsigned copies of the offsets ``names`` (Numba tests signed indices for wraparound)."""
+    return [f"    {n} = np.uint64({n})" for n in names]
+
+
+def one_off(pairs: int, centre: bool) -> str:
+    """``one`` reading ``s`` at offsets."""
+    name = f"_{'c' if centre else 'p'}{pairs}o"
+    terms = (["wc * s[rc + j]"] if centre else []) + [f"w{k} * (s[a{k} + j] + s[b{k} + j])" for k in range(pairs)]
+    used = (["rc"] if centre else []) + [f"{ab}{k}" for k in range(pairs) for ab in "ab"]
+    lines = ["", "@njit(cache=True)", f"def {name}({_args().replace('o, rc,', 'o, s, rc,')}):"]
+    lines += _offsets(used)
+    for op in ("=", "+="):
+        lines.append("    if assign:" if op == "=" else "    else:")
+        lines.append("        for i in range(n):")
+        lines.append("            j = np.uint64(i)")
+        lines.append(f"            o[i] {op} {_sum(terms)}")
+    return "\n".join(lines) + "\n"
+
+
+def dispatch_off() -> str:
+    return _dispatcher("fold_offsets", "o", _args().replace("o, rc,", "o, s, rc,"), PAIRS,
+                       "``fold_pass`` reading ``s`` at offsets.")
+
+
+def two_off(pairs: int, centre: bool) -> str:
+    """``two`` reading ``s`` at offsets."""
+    name = f"_{'c' if centre else 'p'}{pairs}x2o"
+    t0 = (["wc * s[l0 + j]"] if centre else []) + [f"w{i} * (s[l{i} + j] + s[r{i} + j])" for i in range(1, pairs + 1)]
+    t1 = (["wc * s[r1 + j]"] if centre else []) + [f"w{i} * (s[l{i - 1} + j] + s[r{i + 1} + j])"
+                                                   for i in range(1, pairs + 1)]
+    used = sorted({f"l{i}" for i in range(pairs + 1)} | {f"r{i}" for i in range(1, pairs + 2)})
+    lines = ["", "@njit(cache=True)", f"def {name}({_args2().replace('o0, o1,', 'o0, o1, s,')}):"]
+    lines += _offsets(used)
+    for op in ("=", "+="):
+        lines.append("    if assign:" if op == "=" else "    else:")
+        lines.append("        for i in range(n):")
+        lines.append("            j = np.uint64(i)")
+        lines.append(f"            v0 = {_sum(t0)}")
+        lines.append(f"            v1 = {_sum(t1)}")
+        lines.append(f"            o0[i] {op} v0")
+        lines.append(f"            o1[i] {op} v1")
+    return "\n".join(lines) + "\n"
+
+
+def dispatch2_off() -> str:
+    return _dispatcher("fold_offsets2", "x2o", _args2().replace("o0, o1,", "o0, o1, s,"), PAIRS2,
+                       "``fold_pass2`` reading ``s`` at offsets.")
+
+
 def dispatch2() -> str:
     return _dispatcher("fold_pass2", "x2", _args2(), PAIRS2,
                        "Dispatch to the two-row loop for ``pairs`` pairs, with or without the centre term.")
@@ -123,6 +178,14 @@ def main() -> None:
         for pairs in range(0 if centre else 1, PAIRS2 + 1):
             parts.append(two(pairs, centre))
     parts.append(dispatch2())
+    for centre in (True, False):
+        for pairs in range(0 if centre else 1, PAIRS + 1):
+            parts.append(one_off(pairs, centre))
+    parts.append(dispatch_off())
+    for centre in (True, False):
+        for pairs in range(0 if centre else 1, PAIRS2 + 1):
+            parts.append(two_off(pairs, centre))
+    parts.append(dispatch2_off())
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "convcli", "kernels",
                         "sep_passes.py")
     with open(path, "w") as f:

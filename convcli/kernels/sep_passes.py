@@ -6,8 +6,13 @@ right: centre, then pair 0, 1, ...
 ``_cPx2`` / ``_pPx2`` compute two consecutive output rows of a vertical pass at once from shared
 input rows ``l0, l1, ...`` (going up from the first row's centre) and ``r1, r2, ...`` (going down),
 each row's terms in the same order as ``_cP`` / ``_pP``.
+``_cPo`` / ``_cPx2o`` (and ``_pPo`` / ``_pPx2o``) are the same loops reading every input from one
+array ``s`` at offsets (``rc``, ``aK``, ``lK`` ... are start indices into ``s``): no array views, so
+none of Numba's reference counting per view (an atomic update of the shared array's count, twice
+per view, on every pass), and unsigned indices, so no negative-index wraparound test per load.
 """
 
+import numpy as np
 from numba import njit
 
 
@@ -490,3 +495,524 @@ def fold_pass2(
         _p2x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
     elif pairs == 3:
         _p3x2(o0, o1, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+
+
+@njit(cache=True)
+def _c0o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    rc = np.uint64(rc)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = wc * s[rc + j]
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += wc * s[rc + j]
+
+
+@njit(cache=True)
+def _c1o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    rc = np.uint64(rc)
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j])
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j])
+
+
+@njit(cache=True)
+def _c2o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    rc = np.uint64(rc)
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+
+
+@njit(cache=True)
+def _c3o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    rc = np.uint64(rc)
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    a2 = np.uint64(a2)
+    b2 = np.uint64(b2)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = (
+                wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+                + w2 * (s[a2 + j] + s[b2 + j])
+            )
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += (
+                wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+                + w2 * (s[a2 + j] + s[b2 + j])
+            )
+
+
+@njit(cache=True)
+def _c4o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    rc = np.uint64(rc)
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    a2 = np.uint64(a2)
+    b2 = np.uint64(b2)
+    a3 = np.uint64(a3)
+    b3 = np.uint64(b3)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = (
+                wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+                + w2 * (s[a2 + j] + s[b2 + j]) + w3 * (s[a3 + j] + s[b3 + j])
+            )
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += (
+                wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+                + w2 * (s[a2 + j] + s[b2 + j]) + w3 * (s[a3 + j] + s[b3 + j])
+            )
+
+
+@njit(cache=True)
+def _c5o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    rc = np.uint64(rc)
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    a2 = np.uint64(a2)
+    b2 = np.uint64(b2)
+    a3 = np.uint64(a3)
+    b3 = np.uint64(b3)
+    a4 = np.uint64(a4)
+    b4 = np.uint64(b4)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = (
+                wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+                + w2 * (s[a2 + j] + s[b2 + j]) + w3 * (s[a3 + j] + s[b3 + j]) + w4 * (s[a4 + j] + s[b4 + j])
+            )
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += (
+                wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+                + w2 * (s[a2 + j] + s[b2 + j]) + w3 * (s[a3 + j] + s[b3 + j]) + w4 * (s[a4 + j] + s[b4 + j])
+            )
+
+
+@njit(cache=True)
+def _c6o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    rc = np.uint64(rc)
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    a2 = np.uint64(a2)
+    b2 = np.uint64(b2)
+    a3 = np.uint64(a3)
+    b3 = np.uint64(b3)
+    a4 = np.uint64(a4)
+    b4 = np.uint64(b4)
+    a5 = np.uint64(a5)
+    b5 = np.uint64(b5)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = (
+                wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+                + w2 * (s[a2 + j] + s[b2 + j]) + w3 * (s[a3 + j] + s[b3 + j]) + w4 * (s[a4 + j] + s[b4 + j])
+                + w5 * (s[a5 + j] + s[b5 + j])
+            )
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += (
+                wc * s[rc + j] + w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+                + w2 * (s[a2 + j] + s[b2 + j]) + w3 * (s[a3 + j] + s[b3 + j]) + w4 * (s[a4 + j] + s[b4 + j])
+                + w5 * (s[a5 + j] + s[b5 + j])
+            )
+
+
+@njit(cache=True)
+def _p1o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = w0 * (s[a0 + j] + s[b0 + j])
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += w0 * (s[a0 + j] + s[b0 + j])
+
+
+@njit(cache=True)
+def _p2o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j])
+
+
+@njit(cache=True)
+def _p3o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    a2 = np.uint64(a2)
+    b2 = np.uint64(b2)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j]) + w2 * (s[a2 + j] + s[b2 + j])
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j]) + w2 * (s[a2 + j] + s[b2 + j])
+
+
+@njit(cache=True)
+def _p4o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    a2 = np.uint64(a2)
+    b2 = np.uint64(b2)
+    a3 = np.uint64(a3)
+    b3 = np.uint64(b3)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = (
+                w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j]) + w2 * (s[a2 + j] + s[b2 + j])
+                + w3 * (s[a3 + j] + s[b3 + j])
+            )
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += (
+                w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j]) + w2 * (s[a2 + j] + s[b2 + j])
+                + w3 * (s[a3 + j] + s[b3 + j])
+            )
+
+
+@njit(cache=True)
+def _p5o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    a2 = np.uint64(a2)
+    b2 = np.uint64(b2)
+    a3 = np.uint64(a3)
+    b3 = np.uint64(b3)
+    a4 = np.uint64(a4)
+    b4 = np.uint64(b4)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = (
+                w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j]) + w2 * (s[a2 + j] + s[b2 + j])
+                + w3 * (s[a3 + j] + s[b3 + j]) + w4 * (s[a4 + j] + s[b4 + j])
+            )
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += (
+                w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j]) + w2 * (s[a2 + j] + s[b2 + j])
+                + w3 * (s[a3 + j] + s[b3 + j]) + w4 * (s[a4 + j] + s[b4 + j])
+            )
+
+
+@njit(cache=True)
+def _p6o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign):
+    a0 = np.uint64(a0)
+    b0 = np.uint64(b0)
+    a1 = np.uint64(a1)
+    b1 = np.uint64(b1)
+    a2 = np.uint64(a2)
+    b2 = np.uint64(b2)
+    a3 = np.uint64(a3)
+    b3 = np.uint64(b3)
+    a4 = np.uint64(a4)
+    b4 = np.uint64(b4)
+    a5 = np.uint64(a5)
+    b5 = np.uint64(b5)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] = (
+                w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j]) + w2 * (s[a2 + j] + s[b2 + j])
+                + w3 * (s[a3 + j] + s[b3 + j]) + w4 * (s[a4 + j] + s[b4 + j]) + w5 * (s[a5 + j] + s[b5 + j])
+            )
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            o[i] += (
+                w0 * (s[a0 + j] + s[b0 + j]) + w1 * (s[a1 + j] + s[b1 + j]) + w2 * (s[a2 + j] + s[b2 + j])
+                + w3 * (s[a3 + j] + s[b3 + j]) + w4 * (s[a4 + j] + s[b4 + j]) + w5 * (s[a5 + j] + s[b5 + j])
+            )
+
+
+@njit(cache=True)
+def fold_offsets(
+    o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, centre, pairs, assign
+):
+    """``fold_pass`` reading ``s`` at offsets."""
+    if centre and pairs == 0:
+        _c0o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif centre and pairs == 1:
+        _c1o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif centre and pairs == 2:
+        _c2o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif centre and pairs == 3:
+        _c3o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif centre and pairs == 4:
+        _c4o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif centre and pairs == 5:
+        _c5o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif centre and pairs == 6:
+        _c6o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif pairs == 1:
+        _p1o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif pairs == 2:
+        _p2o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif pairs == 3:
+        _p3o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif pairs == 4:
+        _p4o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif pairs == 5:
+        _p5o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+    elif pairs == 6:
+        _p6o(o, s, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc, w0, w1, w2, w3, w4, w5, n, assign)
+
+
+@njit(cache=True)
+def _c0x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = np.uint64(l0)
+    r1 = np.uint64(r1)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = wc * s[l0 + j]
+            v1 = wc * s[r1 + j]
+            o0[i] = v0
+            o1[i] = v1
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = wc * s[l0 + j]
+            v1 = wc * s[r1 + j]
+            o0[i] += v0
+            o1[i] += v1
+
+
+@njit(cache=True)
+def _c1x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = np.uint64(l0)
+    l1 = np.uint64(l1)
+    r1 = np.uint64(r1)
+    r2 = np.uint64(r2)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = wc * s[l0 + j] + w1 * (s[l1 + j] + s[r1 + j])
+            v1 = wc * s[r1 + j] + w1 * (s[l0 + j] + s[r2 + j])
+            o0[i] = v0
+            o1[i] = v1
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = wc * s[l0 + j] + w1 * (s[l1 + j] + s[r1 + j])
+            v1 = wc * s[r1 + j] + w1 * (s[l0 + j] + s[r2 + j])
+            o0[i] += v0
+            o1[i] += v1
+
+
+@njit(cache=True)
+def _c2x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = np.uint64(l0)
+    l1 = np.uint64(l1)
+    l2 = np.uint64(l2)
+    r1 = np.uint64(r1)
+    r2 = np.uint64(r2)
+    r3 = np.uint64(r3)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = wc * s[l0 + j] + w1 * (s[l1 + j] + s[r1 + j]) + w2 * (s[l2 + j] + s[r2 + j])
+            v1 = wc * s[r1 + j] + w1 * (s[l0 + j] + s[r2 + j]) + w2 * (s[l1 + j] + s[r3 + j])
+            o0[i] = v0
+            o1[i] = v1
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = wc * s[l0 + j] + w1 * (s[l1 + j] + s[r1 + j]) + w2 * (s[l2 + j] + s[r2 + j])
+            v1 = wc * s[r1 + j] + w1 * (s[l0 + j] + s[r2 + j]) + w2 * (s[l1 + j] + s[r3 + j])
+            o0[i] += v0
+            o1[i] += v1
+
+
+@njit(cache=True)
+def _c3x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = np.uint64(l0)
+    l1 = np.uint64(l1)
+    l2 = np.uint64(l2)
+    l3 = np.uint64(l3)
+    r1 = np.uint64(r1)
+    r2 = np.uint64(r2)
+    r3 = np.uint64(r3)
+    r4 = np.uint64(r4)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = (
+                wc * s[l0 + j] + w1 * (s[l1 + j] + s[r1 + j]) + w2 * (s[l2 + j] + s[r2 + j])
+                + w3 * (s[l3 + j] + s[r3 + j])
+            )
+            v1 = (
+                wc * s[r1 + j] + w1 * (s[l0 + j] + s[r2 + j]) + w2 * (s[l1 + j] + s[r3 + j])
+                + w3 * (s[l2 + j] + s[r4 + j])
+            )
+            o0[i] = v0
+            o1[i] = v1
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = (
+                wc * s[l0 + j] + w1 * (s[l1 + j] + s[r1 + j]) + w2 * (s[l2 + j] + s[r2 + j])
+                + w3 * (s[l3 + j] + s[r3 + j])
+            )
+            v1 = (
+                wc * s[r1 + j] + w1 * (s[l0 + j] + s[r2 + j]) + w2 * (s[l1 + j] + s[r3 + j])
+                + w3 * (s[l2 + j] + s[r4 + j])
+            )
+            o0[i] += v0
+            o1[i] += v1
+
+
+@njit(cache=True)
+def _p1x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = np.uint64(l0)
+    l1 = np.uint64(l1)
+    r1 = np.uint64(r1)
+    r2 = np.uint64(r2)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = w1 * (s[l1 + j] + s[r1 + j])
+            v1 = w1 * (s[l0 + j] + s[r2 + j])
+            o0[i] = v0
+            o1[i] = v1
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = w1 * (s[l1 + j] + s[r1 + j])
+            v1 = w1 * (s[l0 + j] + s[r2 + j])
+            o0[i] += v0
+            o1[i] += v1
+
+
+@njit(cache=True)
+def _p2x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = np.uint64(l0)
+    l1 = np.uint64(l1)
+    l2 = np.uint64(l2)
+    r1 = np.uint64(r1)
+    r2 = np.uint64(r2)
+    r3 = np.uint64(r3)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = w1 * (s[l1 + j] + s[r1 + j]) + w2 * (s[l2 + j] + s[r2 + j])
+            v1 = w1 * (s[l0 + j] + s[r2 + j]) + w2 * (s[l1 + j] + s[r3 + j])
+            o0[i] = v0
+            o1[i] = v1
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = w1 * (s[l1 + j] + s[r1 + j]) + w2 * (s[l2 + j] + s[r2 + j])
+            v1 = w1 * (s[l0 + j] + s[r2 + j]) + w2 * (s[l1 + j] + s[r3 + j])
+            o0[i] += v0
+            o1[i] += v1
+
+
+@njit(cache=True)
+def _p3x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign):
+    l0 = np.uint64(l0)
+    l1 = np.uint64(l1)
+    l2 = np.uint64(l2)
+    l3 = np.uint64(l3)
+    r1 = np.uint64(r1)
+    r2 = np.uint64(r2)
+    r3 = np.uint64(r3)
+    r4 = np.uint64(r4)
+    if assign:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = w1 * (s[l1 + j] + s[r1 + j]) + w2 * (s[l2 + j] + s[r2 + j]) + w3 * (s[l3 + j] + s[r3 + j])
+            v1 = w1 * (s[l0 + j] + s[r2 + j]) + w2 * (s[l1 + j] + s[r3 + j]) + w3 * (s[l2 + j] + s[r4 + j])
+            o0[i] = v0
+            o1[i] = v1
+    else:
+        for i in range(n):
+            j = np.uint64(i)
+            v0 = w1 * (s[l1 + j] + s[r1 + j]) + w2 * (s[l2 + j] + s[r2 + j]) + w3 * (s[l3 + j] + s[r3 + j])
+            v1 = w1 * (s[l0 + j] + s[r2 + j]) + w2 * (s[l1 + j] + s[r3 + j]) + w3 * (s[l2 + j] + s[r4 + j])
+            o0[i] += v0
+            o1[i] += v1
+
+
+@njit(cache=True)
+def fold_offsets2(
+    o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, centre, pairs, assign
+):
+    """``fold_pass2`` reading ``s`` at offsets."""
+    if centre and pairs == 0:
+        _c0x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif centre and pairs == 1:
+        _c1x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif centre and pairs == 2:
+        _c2x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif centre and pairs == 3:
+        _c3x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif pairs == 1:
+        _p1x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif pairs == 2:
+        _p2x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)
+    elif pairs == 3:
+        _p3x2o(o0, o1, s, l0, l1, l2, l3, r1, r2, r3, r4, wc, w1, w2, w3, n, assign)

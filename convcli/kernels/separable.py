@@ -25,7 +25,7 @@ from numba import njit, prange
 from convcli.kernels.boundary import map_column, map_index
 from convcli.kernels.direct2d import TAPS, counted_row, group, nonfinite
 from convcli.kernels.direct_passes import block_unit
-from convcli.kernels.sep_passes import fold_pass, fold_pass2
+from convcli.kernels.sep_passes import fold_offsets, fold_offsets2, fold_pass, fold_pass2
 from convcli.kernels.spread import new_team, settle
 
 COLUMN_TAPS = 6  # vertical taps per pass (kernels that are not symmetric)
@@ -82,9 +82,21 @@ def _vertical_sym(v, x, zrow, col2, i0, dy, boundary):
 
 
 @njit(cache=True)
-def _vertical_sym2(v0, v1, x, zrow, col2, i0, dy, boundary):
+def _xoff(x, i, ok, boundary):
+    """The offset of input row ``i`` (extended by the boundary rule) in ``x`` flattened; 0 when not
+    ``ok`` (an unused row), -1 when the row is outside and zero."""
+    if not ok:
+        return 0
+    iy = map_index(i, x.shape[0], boundary)
+    return iy * x.shape[1] if iy >= 0 else -1
+
+
+@njit(cache=True)
+def _vertical_sym2(v0, v1, x, xf, zrow, col2, i0, dy, boundary):
     """Two output rows (centres ``i0 + m*dy`` and one ``dy`` below) of an odd symmetric ``col2``:
-    each input row is loaded once for both; each row's sum as in ``_vertical_sym``."""
+    each input row is loaded once for both; each row's sum as in ``_vertical_sym``. The input rows
+    are read from ``xf`` (``x`` flattened) at offsets, or as row views where one is zero (outside,
+    zero boundary)."""
     kh = col2.shape[0]
     n = x.shape[1]
     m = kh // 2
@@ -93,16 +105,27 @@ def _vertical_sym2(v0, v1, x, zrow, col2, i0, dy, boundary):
     first = True
     while first or d0 < m:
         p = min(PAIRS_V, m - d0)
-        l0 = _xrow(x, zrow, c - d0 * dy, True, boundary)
-        l1 = _xrow(x, zrow, c - (d0 + 1) * dy, p > 0, boundary)
-        l2 = _xrow(x, zrow, c - (d0 + 2) * dy, p > 1, boundary)
-        l3 = _xrow(x, zrow, c - (d0 + 3) * dy, p > 2, boundary)
-        r1 = _xrow(x, zrow, c + (d0 + 1) * dy, True, boundary)
-        r2 = _xrow(x, zrow, c + (d0 + 2) * dy, p > 0, boundary)
-        r3 = _xrow(x, zrow, c + (d0 + 3) * dy, p > 1, boundary)
-        r4 = _xrow(x, zrow, c + (d0 + 4) * dy, p > 2, boundary)
-        fold_pass2(v0, v1, l0, l1, l2, l3, r1, r2, r3, r4, col2[m, 0], col2[max(m - d0 - 1, 0), 0],
-                   col2[max(m - d0 - 2, 0), 0], col2[max(m - d0 - 3, 0), 0], n, first, p, first)
+        o0 = _xoff(x, c - d0 * dy, True, boundary)
+        o1 = _xoff(x, c - (d0 + 1) * dy, p > 0, boundary)
+        o2 = _xoff(x, c - (d0 + 2) * dy, p > 1, boundary)
+        o3 = _xoff(x, c - (d0 + 3) * dy, p > 2, boundary)
+        q1 = _xoff(x, c + (d0 + 1) * dy, True, boundary)
+        q2 = _xoff(x, c + (d0 + 2) * dy, p > 0, boundary)
+        q3 = _xoff(x, c + (d0 + 3) * dy, p > 1, boundary)
+        q4 = _xoff(x, c + (d0 + 4) * dy, p > 2, boundary)
+        w1, w2, w3 = col2[max(m - d0 - 1, 0), 0], col2[max(m - d0 - 2, 0), 0], col2[max(m - d0 - 3, 0), 0]
+        if min(min(o0, o1), min(o2, o3)) >= 0 and min(min(q1, q2), min(q3, q4)) >= 0:
+            fold_offsets2(v0, v1, xf, o0, o1, o2, o3, q1, q2, q3, q4, col2[m, 0], w1, w2, w3, n, first, p, first)
+        else:
+            l0 = _xrow(x, zrow, c - d0 * dy, True, boundary)
+            l1 = _xrow(x, zrow, c - (d0 + 1) * dy, p > 0, boundary)
+            l2 = _xrow(x, zrow, c - (d0 + 2) * dy, p > 1, boundary)
+            l3 = _xrow(x, zrow, c - (d0 + 3) * dy, p > 2, boundary)
+            r1 = _xrow(x, zrow, c + (d0 + 1) * dy, True, boundary)
+            r2 = _xrow(x, zrow, c + (d0 + 2) * dy, p > 0, boundary)
+            r3 = _xrow(x, zrow, c + (d0 + 3) * dy, p > 1, boundary)
+            r4 = _xrow(x, zrow, c + (d0 + 4) * dy, p > 2, boundary)
+            fold_pass2(v0, v1, l0, l1, l2, l3, r1, r2, r3, r4, col2[m, 0], w1, w2, w3, n, first, p, first)
         first = False
         d0 += p
 
@@ -127,33 +150,33 @@ def _vertical(v, x, zrow, col2, i0, dy, boundary):
 
 @njit(cache=True)
 def _horizontal_sym(o, v, row2, b, dx, n):
+    # v read at offsets (no views: see sep_passes)
     kw = row2.shape[1]
     centre = kw % 2 == 1
     npairs = kw // 2
-    c = b + (kw // 2) * dx
-    rc = v[c:] if centre else v
+    c = b + (kw // 2) * dx if centre else 0
     wc = row2[0, kw // 2]
     k = 0
     first = True
     while first or k < npairs:
         m = min(PAIRS_H, npairs - k)
         lo = kw // 2 - 1 - k
-        a0 = v[b + lo * dx :] if m > 0 else v
-        b0 = v[b + (kw - 1 - lo) * dx :] if m > 0 else v
-        a1 = v[b + (lo - 1) * dx :] if m > 1 else v
-        b1 = v[b + (kw - lo) * dx :] if m > 1 else v
-        a2 = v[b + (lo - 2) * dx :] if m > 2 else v
-        b2 = v[b + (kw + 1 - lo) * dx :] if m > 2 else v
-        a3 = v[b + (lo - 3) * dx :] if m > 3 else v
-        b3 = v[b + (kw + 2 - lo) * dx :] if m > 3 else v
-        a4 = v[b + (lo - 4) * dx :] if m > 4 else v
-        b4 = v[b + (kw + 3 - lo) * dx :] if m > 4 else v
-        a5 = v[b + (lo - 5) * dx :] if m > 5 else v
-        b5 = v[b + (kw + 4 - lo) * dx :] if m > 5 else v
-        fold_pass(o, rc, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc,
-                  row2[0, max(lo, 0)], row2[0, max(lo - 1, 0)], row2[0, max(lo - 2, 0)],
-                  row2[0, max(lo - 3, 0)], row2[0, max(lo - 4, 0)], row2[0, max(lo - 5, 0)],
-                  n, first and centre, m, first)
+        a0 = b + lo * dx if m > 0 else 0
+        b0 = b + (kw - 1 - lo) * dx if m > 0 else 0
+        a1 = b + (lo - 1) * dx if m > 1 else 0
+        b1 = b + (kw - lo) * dx if m > 1 else 0
+        a2 = b + (lo - 2) * dx if m > 2 else 0
+        b2 = b + (kw + 1 - lo) * dx if m > 2 else 0
+        a3 = b + (lo - 3) * dx if m > 3 else 0
+        b3 = b + (kw + 2 - lo) * dx if m > 3 else 0
+        a4 = b + (lo - 4) * dx if m > 4 else 0
+        b4 = b + (kw + 3 - lo) * dx if m > 4 else 0
+        a5 = b + (lo - 5) * dx if m > 5 else 0
+        b5 = b + (kw + 4 - lo) * dx if m > 5 else 0
+        fold_offsets(o, v, c, a0, b0, a1, b1, a2, b2, a3, b3, a4, b4, a5, b5, wc,
+                     row2[0, max(lo, 0)], row2[0, max(lo - 1, 0)], row2[0, max(lo - 2, 0)],
+                     row2[0, max(lo - 3, 0)], row2[0, max(lo - 4, 0)], row2[0, max(lo - 5, 0)],
+                     n, first and centre, m, first)
         first = False
         k += m
 
@@ -192,6 +215,7 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
     watch = counts.shape[0] > 0
     two = sym_col and col2.shape[0] % 2 == 1 and sy == dy  # consecutive output rows share input rows
     kh = col2.shape[0]
+    xf = x.reshape(x.size)
     team = new_team()  # threads kept apart (kernels/spread.py)
     for blk in prange(row_blocks):
         settle(team)
@@ -203,7 +227,7 @@ def correlate_separable(x, col2, row2, out, buf, hbuf, zrow, oy, ox, sy, sx, dy,
         while r < end:
             i0 = oy + r * sy
             if two and r + 1 < end:
-                _vertical_sym2(v0[off : off + width], v1[off : off + width], x, zrow, col2, i0, dy, boundary)
+                _vertical_sym2(v0[off : off + width], v1[off : off + width], x, xf, zrow, col2, i0, dy, boundary)
                 bad += _finish(out[r], v0, hbuf[blk], row2, off, width, ox, sx, dx, boundary, nch, sym_row,
                                watch and counted_row(r, 0, kh, oh - 1))
                 bad += _finish(out[r + 1], v1, hbuf[blk], row2, off, width, ox, sx, dx, boundary, nch, sym_row,
