@@ -170,22 +170,10 @@ def dispatch2() -> str:
 
 def main() -> None:
     parts = [HEADER]
-    for centre in (True, False):
-        for pairs in range(0 if centre else 1, PAIRS + 1):
-            parts.append(one(pairs, centre))
-    parts.append(dispatch())
-    for centre in (True, False):
-        for pairs in range(0 if centre else 1, PAIRS2 + 1):
-            parts.append(two(pairs, centre))
-    parts.append(dispatch2())
-    for centre in (True, False):
-        for pairs in range(0 if centre else 1, PAIRS + 1):
-            parts.append(one_off(pairs, centre))
-    parts.append(dispatch_off())
-    for centre in (True, False):
-        for pairs in range(0 if centre else 1, PAIRS2 + 1):
-            parts.append(two_off(pairs, centre))
-    parts.append(dispatch2_off())
+    for loop, most, dispatcher in ((one, PAIRS, dispatch), (two, PAIRS2, dispatch2), (one_off, PAIRS, dispatch_off),
+                                   (two_off, PAIRS2, dispatch2_off)):
+        parts += [loop(pairs, centre) for centre in (True, False) for pairs in range(0 if centre else 1, most + 1)]
+        parts.append(dispatcher())
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "convcli", "kernels",
                         "sep_passes.py")
     with open(path, "w") as f:
