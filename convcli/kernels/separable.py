@@ -15,6 +15,10 @@ the centre are folded: ``w*(a + b)``, one multiplication for two taps (``sep_pas
 up to ``PAIRS_V`` or ``PAIRS_H`` pairs per pass over the row); an odd symmetric column with
 ``sy == dy`` computes two consecutive output rows per vertical pass (``fold_pass2``: each input row
 loaded once for both, each row's sum in ``fold_pass``'s order, so the results are the same bits).
+The horizontal pass and the two-row vertical pass read their rows from one array at offsets
+(``fold_offsets``, ``fold_offsets2``; the latter through row views where a row is outside and zero):
+every Numba array view updates its array's reference count, atomically, on a count the threads
+share, which cost ~330 ns per pair of rows (2026-11-28, issue 7).
 Otherwise ``direct_passes.block_unit`` sums up to ``COLUMN_TAPS`` rows or ``TAPS`` taps per pass.
 Each output sample is computed by one thread in a fixed order, whatever the thread count.
 """
