@@ -118,6 +118,15 @@ def _offsets(names: list[str]) -> list[str]:
     return [f"    {n} = np.uint64({n})" for n in names]
 
 
+def _store_or_add(body) -> list[str]:
+    """The loop over ``i`` (``j`` its unsigned copy) twice: ``body("=")`` with ``assign``, else ``body("+=")``."""
+    lines = []
+    for op in ("=", "+="):
+        lines.append("    if assign:" if op == "=" else "    else:")
+        lines += ["        for i in range(n):", "            j = np.uint64(i)", *body(op)]
+    return lines
+
+
 def one_off(pairs: int, centre: bool) -> str:
     """``one`` reading ``s`` at offsets."""
     name = f"_{'c' if centre else 'p'}{pairs}o"
@@ -125,11 +134,7 @@ def one_off(pairs: int, centre: bool) -> str:
     used = (["rc"] if centre else []) + [f"{ab}{k}" for k in range(pairs) for ab in "ab"]
     lines = ["", "@njit(cache=True)", f"def {name}({_args().replace('o, rc,', 'o, s, rc,')}):"]
     lines += _offsets(used)
-    for op in ("=", "+="):
-        lines.append("    if assign:" if op == "=" else "    else:")
-        lines.append("        for i in range(n):")
-        lines.append("            j = np.uint64(i)")
-        lines.append(f"            o[i] {op} {_sum(terms)}")
+    lines += _store_or_add(lambda op: [f"            o[i] {op} {_sum(terms)}"])
     return "\n".join(lines) + "\n"
 
 
@@ -147,14 +152,8 @@ def two_off(pairs: int, centre: bool) -> str:
     used = sorted({f"l{i}" for i in range(pairs + 1)} | {f"r{i}" for i in range(1, pairs + 2)})
     lines = ["", "@njit(cache=True)", f"def {name}({_args2().replace('o0, o1,', 'o0, o1, s,')}):"]
     lines += _offsets(used)
-    for op in ("=", "+="):
-        lines.append("    if assign:" if op == "=" else "    else:")
-        lines.append("        for i in range(n):")
-        lines.append("            j = np.uint64(i)")
-        lines.append(f"            v0 = {_sum(t0)}")
-        lines.append(f"            v1 = {_sum(t1)}")
-        lines.append(f"            o0[i] {op} v0")
-        lines.append(f"            o1[i] {op} v1")
+    lines += _store_or_add(lambda op: [f"            v0 = {_sum(t0)}", f"            v1 = {_sum(t1)}",
+                                       f"            o0[i] {op} v0", f"            o1[i] {op} v1"])
     return "\n".join(lines) + "\n"
 
 
