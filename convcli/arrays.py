@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from convcli.errors import DataError, UsageError
@@ -76,16 +78,22 @@ def empty_apart(shape: tuple[int, ...], dtype, like: np.ndarray) -> np.ndarray:
     costs ~40 us right after a large kernel, so it is used where the gain is larger than that.
     """
     dt = np.dtype(dtype)
-    n = 1
-    for s in shape:
-        n *= s
+    n = math.prod(shape)
     if n * dt.itemsize < 1 << 16:  # small arrays: not worth it
         return np.empty(shape, dt)
     pad = 4096 // dt.itemsize
     buf = np.empty(n + pad, dt)
-    want = (like.__array_interface__["data"][0] + 2048) % 4096
-    start = (want - buf.__array_interface__["data"][0]) % 4096 // dt.itemsize
+    start = (_apart(like) - _address(buf)) % 4096 // dt.itemsize
     return buf[start : start + n].reshape(shape)
+
+
+def _address(a: np.ndarray) -> int:
+    return a.__array_interface__["data"][0]
+
+
+def _apart(like: np.ndarray) -> int:
+    """Where, mod 4 KiB, an array half a page from ``like`` starts."""
+    return (_address(like) + 2048) % 4096
 
 
 _HUGE = 2 << 20  # a transparent huge page (x86-64)
@@ -105,16 +113,13 @@ def empty_output(shape: tuple[int, ...], dtype, like: np.ndarray) -> np.ndarray:
     4096x4096, interleaved: 3x3 8.2-8.3 -> 7.2-7.4 ms, 7x7 18.6 -> 16.4 ms (2026-11-28, issue 7).
     """
     dt = np.dtype(dtype)
-    n = 1
-    for s in shape:
-        n *= s
+    n = math.prod(shape)
     if n * dt.itemsize < _HUGE_FROM:
         return np.empty(shape, dt)
     buf = np.empty(n + (2 * _HUGE + 4096) // dt.itemsize, dt)
-    base = buf.__array_interface__["data"][0]
+    base = _address(buf)
     # start in the 4 KiB before a 2 MiB boundary, half a page from ``like`` (mod 4 KiB): the head is
     # one small page, the rest whole huge pages
     edge = -(-(base + 4096) // _HUGE) * _HUGE
-    apart = (like.__array_interface__["data"][0] + 2048) % 4096 // dt.itemsize * dt.itemsize
-    first = (edge - 4096 + apart - base) // dt.itemsize
+    first = (edge - 4096 + _apart(like) // dt.itemsize * dt.itemsize - base) // dt.itemsize
     return buf[first : first + n].reshape(shape)
