@@ -268,12 +268,61 @@ def _exit_on_term(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):
-        try:
+# Seconds the workers get to stop after SIGTERM and the pool's shutdown before SIGKILL. A worker
+# stopped while it, or the other one, was sending a result can leave the shared result queue's lock
+# taken; the other worker then waits for it forever without acting on SIGTERM (seen with gdb: blocked
+# in the lock's acquire, handler installed, nothing pending), and the pool's shutdown spun at 100 % CPU
+# waiting for it (Ctrl-C of a `--jobs 2` batch hung, 1 run in 6-7 of tests/test_reliability_process.py's,
+# 2026-11-28). The parent removes partial outputs itself, so a killed worker leaves nothing half-written.
+STOP_GRACE = 3.0
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = STOP_GRACE) -> None:
+    """Ctrl-C or SIGTERM: stop the workers and the pool.
+
+    SIGTERM to every worker (a running job stops and removes its temporary file), then the pool's
+    shutdown, which wakes the idle ones (waiting for the queue, they did not act on SIGTERM until
+    then: with the shutdown after the grace period, most Ctrl-Cs took the whole 3 s); workers still
+    running ``grace`` seconds later are killed.
+    """
+    import threading
+    from concurrent.futures import InvalidStateError
+    from multiprocessing.connection import wait as wait_for
+
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    for proc in procs:
+        with contextlib.suppress(OSError, AttributeError, ValueError):
             proc.terminate()
-        except (OSError, AttributeError, ValueError):
-            pass
+    previous = threading.excepthook
+
+    def quiet(args) -> None:
+        # Python < 3.12: a pool broken by a worker's exit sets an exception on every pending future,
+        # including the ones cancelled here, and that raises in the pool's thread (a traceback on stderr)
+        if not (args.thread is manager and issubclass(args.exc_type, InvalidStateError)):
+            previous(args)
+
+    threading.excepthook = quiet
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+        # wait on the exit sentinels rather than join(): the pool's thread reaps the workers, and two
+        # threads reaping one process can leave it looking alive to one of them
+        running = {}
+        for proc in procs:
+            with contextlib.suppress(ValueError, AttributeError):  # not started
+                running[proc.sentinel] = proc
+        deadline = time.monotonic() + grace
+        with contextlib.suppress(OSError):
+            while running and (left := deadline - time.monotonic()) > 0:
+                for ended in wait_for(list(running), timeout=left):
+                    running.pop(ended)
+        for proc in running.values():
+            with contextlib.suppress(OSError, AttributeError, ValueError):
+                proc.kill()
+        if manager is not None:
+            manager.join()
+    finally:
+        threading.excepthook = previous
 
 
 def _run_pool(jobs, work, n_jobs, fail_fast, result, bar) -> None:
@@ -302,8 +351,7 @@ def _pool_pass(jobs, work, n_jobs, fail_fast, result, bar, *, find_culprit: bool
         pending = {pool.submit(_run_one, work, job): job for job in jobs}
     except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
-        _stop_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
+        _stop_pool(pool)
         raise
     signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     broken: set[Job] = set()
@@ -328,8 +376,7 @@ def _pool_pass(jobs, work, n_jobs, fail_fast, result, bar, *, find_culprit: bool
             for other in pending:
                 other.cancel()
             with _sigint_ignored():
-                _stop_workers(pool)
-                pool.shutdown(wait=True, cancel_futures=True)
+                _stop_pool(pool)
             raise
     left = [job for job in jobs if job in broken]
     if find_culprit and left:

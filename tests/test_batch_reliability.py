@@ -206,3 +206,27 @@ def test_a_worker_that_dies_fails_only_its_own_file():
     stopped = run_jobs(jobs, crashing_work, n_jobs=2, progress=False, fail_fast=True)
     assert [f.src for f in stopped.failures] == ["crash1.png"]
     assert len(stopped.reports) < 6
+
+
+def test_workers_that_ignore_sigterm_are_killed_after_the_grace_period(tmp_path):
+    # Ctrl-C of a batch: the parent stops its workers with SIGTERM; a worker that cannot act on it
+    # (blocked on a queue lock another worker left taken) is killed, so the pool's shutdown returns
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from convcli.batch import _stop_pool
+    from tests.helpers_stuck_worker import ignore_term_and_sleep, ready
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    assert pool.submit(ready).result(timeout=60) == 1  # the worker is up
+    marker = tmp_path / "ignoring"
+    stuck = pool.submit(ignore_term_and_sleep, str(marker), 300)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists()  # inside the job, SIGTERM ignored
+    start = time.monotonic()
+    _stop_pool(pool, grace=0.5)
+    assert time.monotonic() - start < 30
+    assert stuck.done()
