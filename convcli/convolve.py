@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +27,7 @@ from convcli.conventions import (
     per_axis,
 )
 from convcli.errors import DataError, UsageError
+from convcli.threads import threads_for
 
 METHODS = ("auto", "direct", "separable", "fft")
 
@@ -156,7 +158,7 @@ def convolve(
     # always propagate through products and sums, so the input needs its own pass only when one is found.
     integers = (xa if xa is x else np.asarray(x)).dtype.kind in "biu"  # finite: no check at all
     watch = (not integers and nan == "error" and set(strides) == {1} and set(dilations) == {1}
-             and _numba_counts(chosen, axes, c))
+             and _numba_counts(chosen, axes, c, xa if spatial == 2 else None))
     if not integers and not watch:
         xa = check_finite(xa, "input", nan)
     if spatial == 1:
@@ -225,20 +227,21 @@ def _keeps_integers(x, kern: np.ndarray, groups: int) -> bool:
     return kern.ndim == 2 and groups == 1 and reads_integers(x) and x.ndim in (2, 3)
 
 
-def _numba_counts(chosen, axes, c) -> bool:
+def _numba_counts(chosen, axes, c, x=None) -> bool:
     """Whether the chosen method runs a Numba kernel that counts non-finite outputs (see convolve).
 
-    The same size tests as ``_direct_plane`` and ``_separable_plane`` (NumPy for small problems).
+    The same tests as ``_direct_plane`` and ``_separable_plane`` (NumPy for small problems). Without
+    ``x``, by size alone (a small direct problem counts as NumPy even when the loaded kernel would run
+    it: the channels-last kernel call, chosen by this, must not depend on earlier calls).
     """
     from convcli import smalldirect
 
+    shape = tuple(a.length for a in axes)
     if chosen.method == "direct":
-        taps = c.shape
-    elif chosen.method == "separable":
-        taps = (c.shape[0] + c.shape[1], 1)
-    else:
-        return False
-    return not smalldirect.is_small(tuple(a.length for a in axes), taps)
+        return not smalldirect.is_small(shape, c.shape) or (x is not None and _small_on_numba(shape, c, x))
+    if chosen.method == "separable":
+        return not smalldirect.is_small(shape, (c.shape[0] + c.shape[1], 1))
+    return False
 
 
 def _convolve1d(x: np.ndarray, c: np.ndarray, ax: Axis, code: int, chosen, watch: bool = False):
@@ -382,7 +385,8 @@ def _exactly_symmetric(f: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def _direct_plane(x, c, out, axes, code, watch: bool = False, nch: int = 1) -> int:
-    """The direct method on one plane: NumPy for small problems (no JIT start-up), else Numba.
+    """The direct method on one plane: NumPy for small problems (no JIT start-up) until this process
+    has the Numba kernel loaded, else Numba (the same bits either way, see ``convcli.smalldirect``).
 
     With ``watch`` (Numba only), returns the number of non-finite outputs; else 0.
     """
@@ -391,7 +395,7 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False, nch: int = 1) -> i
     small = nch == 1 and smalldirect.is_small(out.shape, c.shape)
     if x.dtype.kind == "u" and (out.shape[0] < 8 or small):
         x = x.astype(c.dtype)  # issue 7: small problems and single rows convert (cheap) and go on as floats
-    if small:
+    if small and not watch and not _small_on_numba(out.shape, c, x):  # watch: the caller found the kernel loaded
         smalldirect.correlate2d(x, c, out, axes, BOUNDARIES[code])
         return 0
     ay, ax = axes
@@ -406,14 +410,53 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False, nch: int = 1) -> i
                      (ay.dilation, ax.dilation * nch), code, watch, nch)
 
 
+# Small problems run in NumPy (convcli.smalldirect) so that a short process never loads Numba; once the
+# direct kernel is loaded, it is the faster path above this many multiply-adds, with the same bits.
+# Medians, convolve(method="direct") with either path, 2026-11-28: 512x512 7x7 4.7 ms (NumPy) against
+# 0.71 (kernel), 512x512 3x3 1.06 against 0.31, 64x64 3x3 181 against 158 us, 32x32 3x3 169 against
+# 157; a 1x1000 5-tap row 90 against 141 us, 1x10000 136 against 145 (the kernel's fixed cost is the
+# parallel launch, ~0.13 ms).
+_KERNEL_MIN_WORK = 1 << 15
+
+
+def _small_on_numba(out_shape, c: np.ndarray, x: np.ndarray) -> bool:
+    """Whether a small direct problem (``smalldirect.is_small``) runs on the Numba kernel: when this
+    process has it compiled for these arrays (a call then compiles and loads nothing) and the problem
+    is worth its launch. ``x`` is the input plane, or the whole channels-last input."""
+    import sys
+
+    module = sys.modules.get("convcli.kernels.direct2d")
+    if module is None or math.prod(out_shape) * c.size < _KERNEL_MIN_WORK:
+        return False
+    # the arrays as _direct2d passes them: x C-contiguous (a copy, writable, unless it already is),
+    # the output a fresh C-contiguous array
+    plane = x.ndim == 2 and x.flags.c_contiguous and x.dtype == c.dtype
+    key = (c.dtype.char, c.flags.c_contiguous, c.flags.f_contiguous, c.flags.writeable, c.flags.aligned, plane,
+           plane and x.flags.writeable, plane and x.flags.aligned)  # what decides the types below
+    if key in _LOADED:
+        return True
+    from numba import typeof, types
+
+    head = (typeof(x) if plane else types.Array(typeof(c).dtype, 2, "C"), typeof(c),
+            types.Array(typeof(c).dtype, 2, "C"))
+    if any(sig[:3] == head for sig in list(module.correlate2d.overloads)):
+        _LOADED.add(key)  # a loaded kernel stays loaded
+        return True
+    return False
+
+
+_LOADED: set = set()  # _small_on_numba's answers that were yes (building Numba's types costs ~20 us a call)
+
+
 def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False, nch: int = 1) -> int:
     from convcli.kernels.direct2d import correlate2d
     from convcli.threads import direct_blocks
 
     row_blocks, col_blocks = direct_blocks(*out.shape)
     counts = np.empty(row_blocks * col_blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
-    correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
-                code, nch, row_blocks, col_blocks, counts)
+    with threads_for(out.size * c.size):
+        correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
+                    code, nch, row_blocks, col_blocks, counts)
     release_loader_memory(correlate2d)
     return sum(counts.tolist())  # cheaper than a NumPy reduction right after a large kernel
 
@@ -461,6 +504,8 @@ def _plan_call(shape, k, mode, padding, boundary, method):
         from convcli.threads import direct_blocks
 
         return partial(_run_direct, correlate2d, c, out_shape, ay.offset, ax.offset, code, *direct_blocks(*out_shape))
+    if chosen.method == "direct":
+        return partial(_run_small_direct, c, out_shape, (ay, ax), code)
     if (chosen.method == "separable" and len(chosen.cols) == 1 and chosen.symmetric
             and not smalldirect.is_small(out_shape, (c.shape[0] + c.shape[1], 1))):
         from convcli.kernels.separable import correlate_separable
@@ -478,10 +523,25 @@ def _run_direct(kernel, c, shape, oy, ox, code, row_blocks, col_blocks, x):
     # as _direct2d, watching for NaN/Inf
     out = empty_output(shape, _F32, x)
     counts = np.empty(row_blocks * col_blocks, np.int64)
-    kernel(x, c, out, oy, ox, 1, 1, 1, 1, code, 1, row_blocks, col_blocks, counts)
+    with threads_for(out.size * c.size):
+        kernel(x, c, out, oy, ox, 1, 1, 1, 1, code, 1, row_blocks, col_blocks, counts)
     release_loader_memory(kernel)
     if any(counts.tolist()):
         check_finite(x, "input")  # raises; when the input is finite, outputs overflowed
+    return out
+
+
+def _run_small_direct(c, shape, axes, code, x):
+    # as _direct_plane for a small problem: the loaded kernel, watching for NaN/Inf, or NumPy (same bits)
+    if _small_on_numba(shape, c, x):
+        from convcli.kernels.direct2d import correlate2d
+        from convcli.threads import direct_blocks
+
+        return _run_direct(correlate2d, c, shape, axes[0].offset, axes[1].offset, code, *direct_blocks(*shape), x)
+    from convcli import smalldirect
+
+    out = empty_output(shape, _F32, x)
+    smalldirect.correlate2d(check_finite(x, "input"), c, out, axes, BOUNDARIES[code])
     return out
 
 

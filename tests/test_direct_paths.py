@@ -2,6 +2,7 @@
 contract: the rest of the suite mostly uses small arrays (the NumPy path), so here the Numba kernel
 is forced and both are checked against the naive reference and each other."""
 
+import sys
 from unittest import mock
 
 import numpy as np
@@ -14,6 +15,7 @@ from tests.naive import naive_convolve
 from tests.threadcount import at_each_thread_count
 
 BOUNDARIES = ["zero", "reflect", "mirror", "nearest", "wrap"]
+CONVOLVE_MODULE = sys.modules["convcli.convolve"]  # the module (convcli.convolve, the name, is the function)
 
 
 @pytest.fixture
@@ -55,14 +57,66 @@ def test_numba_result_does_not_depend_on_threads(numba_only, rng):
         np.testing.assert_array_equal(a, b)
 
 
-def test_small_path_strided_is_subsampled_and_agrees_with_numba(rng, monkeypatch):
+@pytest.fixture
+def numpy_only(monkeypatch):
+    # the NumPy path for small problems even when an earlier test has loaded the Numba kernel
+    monkeypatch.setattr(CONVOLVE_MODULE, "_small_on_numba", lambda *args: False)
+
+
+def test_small_path_strided_is_subsampled_and_agrees_with_numba(rng, monkeypatch, numpy_only):
     x = rng.standard_normal((40, 33)).astype(np.float32)
     k = rng.standard_normal((5, 4))
     assert smalldirect.is_small(x.shape, k.shape)
     small = convolve(x, k, method="direct")
     np.testing.assert_array_equal(convolve(x, k, stride=(3, 2), method="direct"), small[::3, ::2])
     monkeypatch.setattr(smalldirect, "SMALL_WORK", -1)
-    np.testing.assert_allclose(convolve(x, k, method="direct"), small, rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(convolve(x, k, method="direct"), small)
+
+
+def test_small_path_sums_in_the_kernels_blocks():
+    from convcli.kernels import direct2d
+
+    assert smalldirect.BLOCK_UNIT == (direct2d.FAST_ROWS, direct2d.FAST_TAPS)
+    assert smalldirect.BLOCK_DILATED == (direct2d.ROWS, direct2d.TAPS)
+    assert [direct2d.group(k, most, g) for k in range(1, 30) for most in (3, 5, 7) for g in range(-(-k // most))] == [
+        size for k in range(1, 30) for most in (3, 5, 7) for size in smalldirect._groups(k, most)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 26), st.integers(1, 26), st.integers(1, 16), st.integers(1, 16),
+       st.tuples(st.integers(1, 3), st.integers(1, 3)), st.tuples(st.integers(1, 3), st.integers(1, 3)),
+       st.sampled_from(BOUNDARIES), st.sampled_from(["same", "valid", "full"]),
+       st.sampled_from(["float32", "float64"]), st.integers(0, 2**32 - 1))
+def test_small_path_equals_the_numba_kernel_bit_for_bit(h, w, kh, kw, stride, dilation, boundary, padding, dtype,
+                                                         seed):
+    # the NumPy path sums every output in the kernel's order (blocks of 7x7 or 3x5 taps, border
+    # columns column-major), so a small problem gives the same bits whichever path runs it
+    if padding == "valid" and ((kh - 1) * dilation[0] + 1 > h or (kw - 1) * dilation[1] + 1 > w):
+        return
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((h, w)).astype(dtype)
+    k = rng.standard_normal((kh, kw))
+    opts = dict(padding=padding, boundary=boundary, stride=stride, dilation=dilation, dtype=dtype, method="direct")
+    assert smalldirect.is_small(x.shape, k.shape)
+    with mock.patch.object(CONVOLVE_MODULE, "_small_on_numba", lambda *args: False):
+        numpy_path = convolve(x, k, **opts)
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+        np.testing.assert_array_equal(convolve(x, k, **opts), numpy_path)
+
+
+def test_small_problems_use_the_kernel_once_it_is_loaded(rng):
+    x = rng.standard_normal((200, 300)).astype(np.float32)
+    k = rng.standard_normal((5, 5))
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+        loaded = convolve(x, k, method="direct", boundary="wrap")  # loads the float32 kernel
+    with mock.patch.object(smalldirect, "correlate2d", side_effect=AssertionError("the NumPy path ran")):
+        np.testing.assert_array_equal(convolve(x, k, method="direct", boundary="wrap"), loaded)
+        np.testing.assert_array_equal(convolve(x, k, method="direct", boundary="wrap", stride=2), loaded[::2, ::2])
+    tiny = x[:5, :6]  # below the kernel's launch cost: still NumPy
+    assert tiny.size * k.size < CONVOLVE_MODULE._KERNEL_MIN_WORK
+    with mock.patch.object(smalldirect, "correlate2d", wraps=smalldirect.correlate2d) as spy:
+        convolve(tiny, k, method="direct")
+    assert spy.call_count == 1
 
 
 @settings(max_examples=60, deadline=None)
@@ -79,16 +133,17 @@ def test_small_path_in_bands_matches_naive_and_one_band(h, w, kh, kw, sy, sx, dy
     opts = dict(padding=padding, boundary=boundary, stride=(sy, sx), dilation=(dy, dx), method="direct")
     if padding == "valid" and (dy * (kh - 1) + 1 > h or dx * (kw - 1) + 1 > w):
         return
-    whole = convolve(x, k, **opts)
-    with mock.patch.object(smalldirect, "BAND", band):
-        banded = convolve(x, k, **opts)
+    with mock.patch.object(CONVOLVE_MODULE, "_small_on_numba", lambda *args: False):
+        whole = convolve(x, k, **opts)
+        with mock.patch.object(smalldirect, "BAND", band):
+            banded = convolve(x, k, **opts)
     np.testing.assert_array_equal(banded, whole)
     del opts["method"]
     np.testing.assert_allclose(banded, naive_convolve(x, k, **opts), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("boundary", ["reflect", "zero", "wrap"])
-def test_numba_rows_wider_than_a_column_tile_match_the_numpy_path(rng, monkeypatch, boundary):
+def test_numba_rows_wider_than_a_column_tile_match_the_numpy_path(rng, monkeypatch, numpy_only, boundary):
     from convcli.kernels.direct2d import TILE
 
     x = rng.standard_normal((9, TILE + 345))
@@ -100,7 +155,7 @@ def test_numba_rows_wider_than_a_column_tile_match_the_numpy_path(rng, monkeypat
         with monkeypatch.context() as m:
             m.setattr(smalldirect, "SMALL_WORK", -1)
             got = convolve(x, k, **opts)
-        np.testing.assert_allclose(got, numpy_path, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(got, numpy_path)
 
 
 def test_numba_methods_agree_on_larger_images(numba_only, rng):
@@ -275,3 +330,40 @@ def test_channels_in_one_kernel_call_equal_each_channel_alone(h, w, nch, kh, kw,
             bad[rng.integers(h), rng.integers(w), rng.integers(nch)] = np.nan
             with pytest.raises(DataError, match="NaN or Inf"):
                 convolve(bad, k, **opts)
+
+
+@pytest.mark.parametrize("bad", [np.nan, -np.inf])
+def test_small_problems_on_the_kernel_still_find_nonfinite_input(rng, bad):
+    # the loaded kernel counts non-finite outputs for small problems too (no separate pass over the
+    # input): the remembered call, the general path (explicit dtype) and channels-last, plane by plane
+    k = rng.standard_normal((3, 3))
+    x = rng.standard_normal((60, 70)).astype(np.float32)
+    with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+        convolve(x, k, boundary="zero")  # loads the float32 kernel
+    rgb = rng.standard_normal((60, 70, 3)).astype(np.float32)
+    for image in (x, rgb):
+        y = image.copy()
+        y[59, 0] = bad
+        assert smalldirect.is_small(image.shape[:2], k.shape)
+        with mock.patch.object(smalldirect, "correlate2d", side_effect=AssertionError("the NumPy path ran")):
+            np.testing.assert_array_equal(convolve(image, k, boundary="zero", dtype=np.float32),
+                                          convolve(image, k, boundary="zero"))
+            for opts in ({}, {"dtype": np.float32}):
+                with pytest.raises(DataError, match="NaN or Inf"):
+                    convolve(y, k, boundary="zero", **opts)
+
+
+def test_small_kernel_calls_run_on_the_calling_thread_alone_and_restore_the_count(rng):
+    import numba
+
+    from convcli.threads import ONE_THREAD_WORK, threads_for
+
+    before = numba.get_num_threads()
+    with threads_for(ONE_THREAD_WORK - 1):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == before
+    with threads_for(ONE_THREAD_WORK):
+        assert numba.get_num_threads() == before
+    with pytest.raises(RuntimeError), threads_for(10):
+        raise RuntimeError
+    assert numba.get_num_threads() == before
