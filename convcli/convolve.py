@@ -238,7 +238,7 @@ def _numba_counts(chosen, axes, c, x=None) -> bool:
 
     shape = tuple(a.length for a in axes)
     if chosen.method == "direct":
-        return not smalldirect.is_small(shape, c.shape) or (x is not None and _small_on_numba(shape, c, x))
+        return not smalldirect.is_small(shape, c.shape) or (x is not None and _small_on_numba(c, x))
     if chosen.method == "separable":
         return not smalldirect.is_small(shape, (c.shape[0] + c.shape[1], 1))
     return False
@@ -395,7 +395,7 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False, nch: int = 1) -> i
     small = nch == 1 and smalldirect.is_small(out.shape, c.shape)
     if x.dtype.kind == "u" and (out.shape[0] < 8 or small):
         x = x.astype(c.dtype)  # issue 7: small problems and single rows convert (cheap) and go on as floats
-    if small and not watch and not _small_on_numba(out.shape, c, x):  # watch: the caller found the kernel loaded
+    if small and not watch and not _small_on_numba(c, x):  # watch: the caller found the kernel loaded
         smalldirect.correlate2d(x, c, out, axes, BOUNDARIES[code])
         return 0
     ay, ax = axes
@@ -411,22 +411,20 @@ def _direct_plane(x, c, out, axes, code, watch: bool = False, nch: int = 1) -> i
 
 
 # Small problems run in NumPy (convcli.smalldirect) so that a short process never loads Numba; once the
-# direct kernel is loaded, it is the faster path above this many multiply-adds, with the same bits.
-# Medians, convolve(method="direct") with either path, 2026-11-28: 512x512 7x7 4.7 ms (NumPy) against
-# 0.71 (kernel), 512x512 3x3 1.06 against 0.31, 64x64 3x3 181 against 158 us, 32x32 3x3 169 against
-# 157; a 1x1000 5-tap row 90 against 141 us, 1x10000 136 against 145 (the kernel's fixed cost is the
-# parallel launch, ~0.13 ms).
-_KERNEL_MIN_WORK = 1 << 15
+# direct kernel is loaded it is the faster path at every size, with the same bits (small calls run on
+# one thread in one block, convcli.threads). Medians, convolve(method="direct") by either path with
+# the kernel loaded, 2026-11-28: 8x8 3x3 121 us (NumPy) against 27 (kernel), 32x32 7x7 324 against 35,
+# a 1x1000 5-tap row 53 against 24, 256x256 3x3 313 against 72, 512x512 7x7 4.6 ms against 0.42.
 
 
-def _small_on_numba(out_shape, c: np.ndarray, x: np.ndarray) -> bool:
+def _small_on_numba(c: np.ndarray, x: np.ndarray) -> bool:
     """Whether a small direct problem (``smalldirect.is_small``) runs on the Numba kernel: when this
-    process has it compiled for these arrays (a call then compiles and loads nothing) and the problem
-    is worth its launch. ``x`` is the input plane, or the whole channels-last input."""
+    process has it compiled for these arrays (a call then compiles and loads nothing). ``x`` is the
+    input plane, or the whole channels-last input."""
     import sys
 
     module = sys.modules.get("convcli.kernels.direct2d")
-    if module is None or math.prod(out_shape) * c.size < _KERNEL_MIN_WORK:
+    if module is None:
         return False
     # the arrays as _direct2d passes them: x C-contiguous (a copy, writable, unless it already is),
     # the output a fresh C-contiguous array
@@ -452,7 +450,7 @@ def _direct2d(x, c, out, offsets, strides, dilations, code, watch: bool = False,
     from convcli.kernels.direct2d import correlate2d
     from convcli.threads import direct_blocks
 
-    row_blocks, col_blocks = direct_blocks(*out.shape)
+    row_blocks, col_blocks = direct_blocks(*out.shape, out.size * c.size)
     counts = np.empty(row_blocks * col_blocks if watch else 0, dtype=np.int64)  # the kernel writes every entry
     with threads_for(out.size * c.size):
         correlate2d(x, c, out, offsets[0], offsets[1], strides[0], strides[1], dilations[0], dilations[1],
@@ -533,11 +531,12 @@ def _run_direct(kernel, c, shape, oy, ox, code, row_blocks, col_blocks, x):
 
 def _run_small_direct(c, shape, axes, code, x):
     # as _direct_plane for a small problem: the loaded kernel, watching for NaN/Inf, or NumPy (same bits)
-    if _small_on_numba(shape, c, x):
+    if _small_on_numba(c, x):
         from convcli.kernels.direct2d import correlate2d
         from convcli.threads import direct_blocks
 
-        return _run_direct(correlate2d, c, shape, axes[0].offset, axes[1].offset, code, *direct_blocks(*shape), x)
+        blocks = direct_blocks(*shape, math.prod(shape) * c.size)
+        return _run_direct(correlate2d, c, shape, axes[0].offset, axes[1].offset, code, *blocks, x)
     from convcli import smalldirect
 
     out = empty_output(shape, _F32, x)

@@ -112,11 +112,10 @@ def test_small_problems_use_the_kernel_once_it_is_loaded(rng):
     with mock.patch.object(smalldirect, "correlate2d", side_effect=AssertionError("the NumPy path ran")):
         np.testing.assert_array_equal(convolve(x, k, method="direct", boundary="wrap"), loaded)
         np.testing.assert_array_equal(convolve(x, k, method="direct", boundary="wrap", stride=2), loaded[::2, ::2])
-    tiny = x[:5, :6]  # below the kernel's launch cost: still NumPy
-    assert tiny.size * k.size < CONVOLVE_MODULE._KERNEL_MIN_WORK
-    with mock.patch.object(smalldirect, "correlate2d", wraps=smalldirect.correlate2d) as spy:
-        convolve(tiny, k, method="direct")
-    assert spy.call_count == 1
+        tiny = np.ascontiguousarray(x[:5, :6])  # one thread, one block
+        got = convolve(tiny, k, method="direct")
+    with mock.patch.object(CONVOLVE_MODULE, "_small_on_numba", lambda *args: False):
+        np.testing.assert_array_equal(convolve(tiny, k, method="direct"), got)
 
 
 @settings(max_examples=60, deadline=None)
@@ -367,3 +366,31 @@ def test_small_kernel_calls_run_on_the_calling_thread_alone_and_restore_the_coun
     with pytest.raises(RuntimeError), threads_for(10):
         raise RuntimeError
     assert numba.get_num_threads() == before
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 20), st.integers(1, 40), st.integers(1, 8), st.integers(1, 8),
+       st.tuples(st.integers(1, 3), st.integers(1, 3)), st.tuples(st.integers(1, 2), st.integers(1, 2)),
+       st.sampled_from(BOUNDARIES), st.integers(1, 6), st.integers(1, 4), st.integers(0, 2**32 - 1))
+def test_numba_kernel_blocks_never_change_the_result(h, w, kh, kw, stride, dilation, boundary, row_blocks,
+                                                     col_blocks, seed):
+    # small calls run in one block (convcli.threads.direct_blocks); any split into blocks of rows and
+    # columns gives the same bits and finds the same non-finite outputs
+    from convcli.conventions import BOUNDARY_CODES, axes_for
+    from convcli.kernels.direct2d import correlate2d
+
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((h, w)).astype(np.float32)
+    x[rng.integers(h), rng.integers(w)] = np.nan if seed % 3 == 0 else 0.5
+    c = rng.standard_normal((kh, kw)).astype(np.float32)
+    ay, ax = axes_for(x.shape, c.shape, stride, dilation, "same")
+    results = []
+    for rb, cb in ((1, 1), (min(row_blocks, ay.length), min(col_blocks, ax.length))):
+        out = np.empty((ay.length, ax.length), np.float32)
+        counts = np.empty(rb * cb, np.int64)
+        correlate2d(x, c, out, ay.offset, ax.offset, ay.stride, ax.stride, ay.dilation, ax.dilation,
+                    BOUNDARY_CODES[boundary], 1, rb, cb, counts)
+        results.append((out, bool(counts.sum())))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    if stride == (1, 1) and dilation == (1, 1):
+        assert results[0][1] == results[1][1] == (seed % 3 == 0)
