@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -530,17 +529,13 @@ def _run_direct(kernel, c, shape, oy, ox, code, row_blocks, col_blocks, x):
 
 
 def _run_small_direct(c, shape, axes, code, x):
-    # as _direct_plane for a small problem: the loaded kernel, watching for NaN/Inf, or NumPy (same bits)
-    if _small_on_numba(c, x):
-        from convcli.kernels.direct2d import correlate2d
-        from convcli.threads import direct_blocks
-
-        blocks = direct_blocks(*shape, math.prod(shape) * c.size)
-        return _run_direct(correlate2d, c, shape, axes[0].offset, axes[1].offset, code, *blocks, x)
-    from convcli import smalldirect
-
+    # a small problem: the loaded kernel watching for NaN/Inf, or NumPy after a check (same bits)
     out = empty_output(shape, _F32, x)
-    smalldirect.correlate2d(check_finite(x, "input"), c, out, axes, BOUNDARIES[code])
+    watch = _small_on_numba(c, x)
+    if not watch:
+        check_finite(x, "input")
+    if _direct_plane(x, c, out, axes, code, watch):
+        check_finite(x, "input")  # raises; when the input is finite, outputs overflowed
     return out
 
 
