@@ -1,6 +1,7 @@
 """The Numba direct kernel and the NumPy one for small problems (convcli.smalldirect) both follow the
-contract: the rest of the suite mostly uses small arrays (the NumPy path), so here the Numba kernel
-is forced and both are checked against the naive reference and each other."""
+contract: the rest of the suite mostly uses small arrays, which run in NumPy until a test has loaded
+the Numba kernel and on the kernel afterwards, so here each path is forced and both are checked
+against the naive reference and each other (bit for bit)."""
 
 import sys
 from unittest import mock
