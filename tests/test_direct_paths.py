@@ -395,3 +395,44 @@ def test_numba_kernel_blocks_never_change_the_result(h, w, kh, kw, stride, dilat
     np.testing.assert_array_equal(results[0][0], results[1][0])
     if stride == (1, 1) and dilation == (1, 1):
         assert results[0][1] == results[1][1] == (seed % 3 == 0)
+
+
+def test_one_row_loops_sum_like_the_four_row_loops():
+    # kernels of at most ONE_ROW_TAPS taps run one output row per loop: the same bits as the four-row loop
+    from convcli.kernels.direct_passes import ONE_ROW_TAPS, block_fast, block_one
+
+    rng = np.random.default_rng(7)
+    n, nil = 45, np.int64(0)
+    shapes = [(nr, nt) for nr in range(1, 8) for nt in range(1, 8) if nr * nt <= ONE_ROW_TAPS]
+    assert (3, 3) in shapes and (1, 7) in shapes and (7, 1) in shapes and len(shapes) == 19
+    for nr, nt in shapes:
+        c = rng.standard_normal((nr, nt)).astype(np.float32)
+        rows = rng.standard_normal((10, n + nt - 1)).astype(np.float32)
+        four = np.empty((4, n), dtype=np.float32)
+        block_fast(*four, *rows, c, nil, nil, nr, nt, n)
+        one = np.empty(n, dtype=np.float32)
+        assert not block_one(one, *rows[:7], c, nil, nil, nr, nt, n)
+        np.testing.assert_array_equal(one, four[0])
+        rows[nr - 1, n + nt - 2] = np.inf  # the last input sample the row reads
+        assert block_one(one, *rows[:7], c, nil, nil, nr, nt, n)
+
+
+def test_one_row_is_chosen_for_kernels_of_one_block_of_at_most_nine_taps():
+    from convcli.kernels.direct2d import one_row
+
+    picked = {s for s in [(1, 1), (3, 3), (1, 7), (7, 1), (2, 4), (4, 2), (3, 4), (1, 9), (9, 1), (5, 5)]
+              if one_row(np.ones(s))}
+    assert picked == {(1, 1), (3, 3), (1, 7), (7, 1), (2, 4), (4, 2)}
+
+
+@pytest.mark.parametrize("kshape", [(3, 3), (1, 7), (2, 4), (3, 1), (1, 1), (9, 1), (3, 4)])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_one_row_kernels_equal_the_numpy_path_bit_for_bit(rng, kshape, boundary):
+    x = rng.standard_normal((37, 41)).astype(np.float32)
+    k = rng.standard_normal(kshape)
+    for stride, dilation in [((1, 1), (1, 1)), ((2, 3), (1, 1)), ((1, 1), (2, 1)), ((3, 1), (1, 1))]:
+        opts = dict(boundary=boundary, stride=stride, dilation=dilation, method="direct")
+        with mock.patch.object(CONVOLVE_MODULE, "_small_on_numba", lambda *args: False):
+            numpy_path = convolve(x, k, **opts)
+        with mock.patch.object(smalldirect, "SMALL_WORK", -1):
+            np.testing.assert_array_equal(convolve(x, k, **opts), numpy_path)

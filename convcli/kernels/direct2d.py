@@ -15,13 +15,15 @@ groups): up to 7 x 7 with column dilation 1, else 3 x 5, so a kernel up to 7x7 l
 and stores each output row once. At unit column stride with the row stride equal to the row
 dilation, consecutive output rows are computed together, four with column dilation 1
 (``block_fast``), else three (``block_rows``): they share all but a few input rows, so each loaded
-input vector serves several output rows. A row computed alone (the last rows of a block, or rows
-that share no inputs) goes through the same loop as in a group, its companions written to a
-scratch buffer, or through the loop with the same blocks and order, so every output sample has the
-same bits whichever way (and by whichever thread) it was computed. With column dilation 1 a column
-stride above 1 computes the unit-stride row and keeps every ``sx``-th sample (vectorised; the
-strided loop ``_block_strided``, one sample at a time, took 24-26 ms for a 2048^2 7x7 at stride 2,
-this 11 ms).
+input vector serves several output rows; kernels of at most ``ONE_ROW_TAPS`` (9) taps with column
+dilation 1 are computed one row per loop (``block_one``, the same sums in the same order: with so
+few taps the shared loads save less than four chains cost, tools/gen_direct_passes.py). A row
+computed alone (the last rows of a block, or rows that share no inputs) goes through the same loop
+as in a group, its companions written to a scratch buffer, or through the loop with the same
+blocks and order, so every output sample has the same bits whichever way (and by whichever
+thread) it was computed. With column dilation 1 a column stride above 1 computes the unit-stride
+row and keeps every ``sx``-th sample (vectorised; the strided loop ``_block_strided``, one sample
+at a time, took 24-26 ms for a 2048^2 7x7 at stride 2, this 11 ms).
 Very wide images are cut into column tiles of ``TILE`` samples so that the rows being combined stay
 in the 1 MiB L2 cache (a 7-row block reads 10 rows: 640 KiB). Tiles of 2048 had been 5-15 % slower
 (2026-11-28): a 3x3 at 4096x4096 7.7-8.2 -> 7.2-7.5 ms, an RGB 4096x2048 15.2-16.3 -> 13.0-13.6 ms;
@@ -52,7 +54,7 @@ import numpy as np
 from numba import njit, prange
 
 from convcli.kernels.boundary import map_column, map_index
-from convcli.kernels.direct_passes import FLAG_TAPS, block_fast, block_rows, block_unit
+from convcli.kernels.direct_passes import FLAG_TAPS, ONE_ROW_TAPS, block_fast, block_one, block_rows, block_unit
 from convcli.kernels.spread import new_team, settle
 
 TILE = 16384  # interior output columns per tile (see the module doc)
@@ -243,6 +245,31 @@ def _interior_fast(o0, o1, o2, o3, live, x, zero, c, y0, q0, n, ox, dy, boundary
 
 
 @njit(cache=True)
+def _interior_one(o, x, zero, c, y0, q0, n, ox, dy, boundary):
+    # one output row at unit column stride and column dilation 1, kernel of at most ONE_ROW_TAPS taps
+    # (one block) through block_one; kernel row a reads input row y0 + a*dy. Returns the NaN/Inf flag.
+    kh, kw = c.shape
+    b = ox + q0
+    # views of only the rows the kernel reads (the others repeat s0)
+    s0 = _row(x, zero, y0, boundary)[b:]
+    s1 = _row(x, zero, y0 + dy, boundary)[b:] if kh > 1 else s0
+    s2 = _row(x, zero, y0 + 2 * dy, boundary)[b:] if kh > 2 else s0
+    s3 = _row(x, zero, y0 + 3 * dy, boundary)[b:] if kh > 3 else s0
+    s4 = _row(x, zero, y0 + 4 * dy, boundary)[b:] if kh > 4 else s0
+    s5 = _row(x, zero, y0 + 5 * dy, boundary)[b:] if kh > 5 else s0
+    s6 = _row(x, zero, y0 + 6 * dy, boundary)[b:] if kh > 6 else s0
+    nil = np.int64(0)  # not a literal (see the module doc)
+    return block_one(o, s0, s1, s2, s3, s4, s5, s6, c, nil, nil, kh, kw, n)
+
+
+@njit(cache=True)
+def one_row(c):
+    """Whether the direct kernel computes ``c``'s output rows one at a time (tools/gen_direct_passes.py)."""
+    kh, kw = c.shape
+    return kh <= FAST_ROWS and kw <= FAST_TAPS and kh * kw <= ONE_ROW_TAPS
+
+
+@njit(cache=True)
 def counted_row(r, base, every, last):
     """Whether row ``r`` (``base + r`` in whole-output numbering) is one the NaN/Inf count reads."""
     return (base + r) % every == 0 or base + r == last
@@ -258,6 +285,13 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
     bad = 0
     shared = sx == 1 and sy == dy  # consecutive output rows share input rows
     r = r0
+    if sx == 1 and dx == 1 and one_row(c):
+        while r < r1:  # kernels of at most ONE_ROW_TAPS taps: one row per pass, which flags NaN/Inf itself
+            flag = _interior_one(out[r, q0 : q0 + n], x, zero, c, oy + r * sy, q0, n, ox, dy, boundary)
+            if watch:
+                bad += flag
+            r += 1
+        return bad
     if sx == 1 and dx == 1:
         kh, kw = c.shape
         flagged = kh <= FAST_ROWS and kw <= FAST_TAPS and kh * kw <= FLAG_TAPS  # one block that reports NaN/Inf
@@ -283,9 +317,13 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
         w = (n - 1) * sx + 1
         row = np.empty((FAST_OUT, w), dtype=out.dtype)
         part = np.empty((FAST_OUT, w), dtype=out.dtype)
+        single = one_row(c)
         while r < r1:
-            _interior_fast(row[0], row[1], row[2], row[3], 1, x, zero, c, oy + r * sy, q0 * sx, w, ox, dy, boundary,
-                           part)
+            if single:
+                _interior_one(row[0], x, zero, c, oy + r * sy, q0 * sx, w, ox, dy, boundary)
+            else:
+                _interior_fast(row[0], row[1], row[2], row[3], 1, x, zero, c, oy + r * sy, q0 * sx, w, ox, dy,
+                               boundary, part)
             for j in range(n):
                 out[r, q0 + j] = row[0, j * sx]
             if watch and counted_row(r, base, every, last):

@@ -9,12 +9,14 @@
 ``sM..s{M+R-1}``, which start at the block's first column: ``oM[j]`` gets ``c[a+i, t+k] * s{M+i}[j + k]``,
 summed row-major, left to right, like the others (the caller adds later blocks into the output).
 It returns whether any of the four rows' sums is NaN or +-Inf for blocks of at most ``FLAG_TAPS``
-taps, else False (see ``FLAG_TAPS``).
+taps, else False (see ``FLAG_TAPS``). ``_eRT`` computes one such output row ``o`` from ``s0..s{R-1}``
+in the same order, for blocks of at most ``ONE_ROW_TAPS`` taps, and returns its NaN/Inf flag.
 """
 
 from numba import njit
 
 FLAG_TAPS = 25  # see tools/gen_direct_passes.py
+ONE_ROW_TAPS = 9  # see tools/gen_direct_passes.py
 
 
 @njit(cache=True)
@@ -6126,4 +6128,429 @@ def block_fast(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, 
         return _f12(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
     elif nr == 1 and nt == 1:
         return _f11(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, n)
+    return False
+
+@njit(cache=True)
+def _e71(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w10 = c[a + 1, t + 0]
+    w20 = c[a + 2, t + 0]
+    w30 = c[a + 3, t + 0]
+    w40 = c[a + 4, t + 0]
+    w50 = c[a + 5, t + 0]
+    w60 = c[a + 6, t + 0]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w10 * s1[j + 0]
+        v = v + w20 * s2[j + 0]
+        v = v + w30 * s3[j + 0]
+        v = v + w40 * s4[j + 0]
+        v = v + w50 * s5[j + 0]
+        v = v + w60 * s6[j + 0]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e61(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w10 = c[a + 1, t + 0]
+    w20 = c[a + 2, t + 0]
+    w30 = c[a + 3, t + 0]
+    w40 = c[a + 4, t + 0]
+    w50 = c[a + 5, t + 0]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w10 * s1[j + 0]
+        v = v + w20 * s2[j + 0]
+        v = v + w30 * s3[j + 0]
+        v = v + w40 * s4[j + 0]
+        v = v + w50 * s5[j + 0]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e51(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w10 = c[a + 1, t + 0]
+    w20 = c[a + 2, t + 0]
+    w30 = c[a + 3, t + 0]
+    w40 = c[a + 4, t + 0]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w10 * s1[j + 0]
+        v = v + w20 * s2[j + 0]
+        v = v + w30 * s3[j + 0]
+        v = v + w40 * s4[j + 0]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e42(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w20 = c[a + 2, t + 0]
+    w21 = c[a + 2, t + 1]
+    w30 = c[a + 3, t + 0]
+    w31 = c[a + 3, t + 1]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w10 * s1[j + 0]
+        v = v + w11 * s1[j + 1]
+        v = v + w20 * s2[j + 0]
+        v = v + w21 * s2[j + 1]
+        v = v + w30 * s3[j + 0]
+        v = v + w31 * s3[j + 1]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e41(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w10 = c[a + 1, t + 0]
+    w20 = c[a + 2, t + 0]
+    w30 = c[a + 3, t + 0]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w10 * s1[j + 0]
+        v = v + w20 * s2[j + 0]
+        v = v + w30 * s3[j + 0]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e33(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    w20 = c[a + 2, t + 0]
+    w21 = c[a + 2, t + 1]
+    w22 = c[a + 2, t + 2]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w02 * s0[j + 2]
+        v = v + w10 * s1[j + 0]
+        v = v + w11 * s1[j + 1]
+        v = v + w12 * s1[j + 2]
+        v = v + w20 * s2[j + 0]
+        v = v + w21 * s2[j + 1]
+        v = v + w22 * s2[j + 2]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e32(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w20 = c[a + 2, t + 0]
+    w21 = c[a + 2, t + 1]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w10 * s1[j + 0]
+        v = v + w11 * s1[j + 1]
+        v = v + w20 * s2[j + 0]
+        v = v + w21 * s2[j + 1]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e31(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w10 = c[a + 1, t + 0]
+    w20 = c[a + 2, t + 0]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w10 * s1[j + 0]
+        v = v + w20 * s2[j + 0]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e24(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    w13 = c[a + 1, t + 3]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w02 * s0[j + 2]
+        v = v + w03 * s0[j + 3]
+        v = v + w10 * s1[j + 0]
+        v = v + w11 * s1[j + 1]
+        v = v + w12 * s1[j + 2]
+        v = v + w13 * s1[j + 3]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e23(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    w12 = c[a + 1, t + 2]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w02 * s0[j + 2]
+        v = v + w10 * s1[j + 0]
+        v = v + w11 * s1[j + 1]
+        v = v + w12 * s1[j + 2]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e22(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w10 = c[a + 1, t + 0]
+    w11 = c[a + 1, t + 1]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w10 * s1[j + 0]
+        v = v + w11 * s1[j + 1]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e21(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w10 = c[a + 1, t + 0]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w10 * s1[j + 0]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e17(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w04 = c[a + 0, t + 4]
+    w05 = c[a + 0, t + 5]
+    w06 = c[a + 0, t + 6]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w02 * s0[j + 2]
+        v = v + w03 * s0[j + 3]
+        v = v + w04 * s0[j + 4]
+        v = v + w05 * s0[j + 5]
+        v = v + w06 * s0[j + 6]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e16(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w04 = c[a + 0, t + 4]
+    w05 = c[a + 0, t + 5]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w02 * s0[j + 2]
+        v = v + w03 * s0[j + 3]
+        v = v + w04 * s0[j + 4]
+        v = v + w05 * s0[j + 5]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e15(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    w04 = c[a + 0, t + 4]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w02 * s0[j + 2]
+        v = v + w03 * s0[j + 3]
+        v = v + w04 * s0[j + 4]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e14(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    w03 = c[a + 0, t + 3]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w02 * s0[j + 2]
+        v = v + w03 * s0[j + 3]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e13(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    w02 = c[a + 0, t + 2]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        v = v + w02 * s0[j + 2]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e12(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    w01 = c[a + 0, t + 1]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        v = v + w01 * s0[j + 1]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def _e11(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
+    w00 = c[a + 0, t + 0]
+    bad = False
+    for j in range(n):
+        v = w00 * s0[j + 0]
+        o[j] = v
+        d = v - v
+        bad = bad | (d != d)
+    return bad
+
+
+@njit(cache=True)
+def block_one(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, nr, nt, n):
+    """Dispatch to the one-row, dilation-1 loop for an ``nr`` x ``nt`` block (<= 9 taps); return its NaN/Inf flag."""
+    if nr == 7 and nt == 1:
+        return _e71(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 6 and nt == 1:
+        return _e61(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 5 and nt == 1:
+        return _e51(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 4 and nt == 2:
+        return _e42(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 4 and nt == 1:
+        return _e41(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 3 and nt == 3:
+        return _e33(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 3 and nt == 2:
+        return _e32(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 3 and nt == 1:
+        return _e31(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 2 and nt == 4:
+        return _e24(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 2 and nt == 3:
+        return _e23(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 2 and nt == 2:
+        return _e22(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 2 and nt == 1:
+        return _e21(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 1 and nt == 7:
+        return _e17(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 1 and nt == 6:
+        return _e16(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 1 and nt == 5:
+        return _e15(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 1 and nt == 4:
+        return _e14(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 1 and nt == 3:
+        return _e13(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 1 and nt == 2:
+        return _e12(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+    elif nr == 1 and nt == 1:
+        return _e11(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
     return False
