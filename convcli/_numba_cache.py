@@ -1,4 +1,4 @@
-"""Choose a writable Numba cache directory before Numba is imported.
+"""Choose a writable Numba cache directory (and Numba's vector width) before Numba is imported.
 
 Numba caches compiled kernels beside their source (``__pycache__``) and falls back to a user
 cache directory when that is read-only. When ``NUMBA_CACHE_DIR`` names a directory that cannot
@@ -31,7 +31,8 @@ def configure() -> None:
     shared machine (measured: 3x3 at 2048x2048 ran 2-10x slower next to OpenCV with GNU OpenMP's
     default spin). A short spin (``GOMP_SPINCOUNT=2000``, ~60 us) made a 3x3 at 2048x2048 ~10 %
     faster, but an RGB 2048x2048 3x3 next to OpenCV then ran 5-7x slower in 4 of 23 processes (0 of
-    14 without spinning; 2026-11-28), so it is not the default.
+    14 without spinning; 2026-11-28), so it is not the default. On CPUs with AVX-512, asks Numba for
+    512-bit vectors (``wide_vectors``).
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     wide_vectors()
@@ -81,7 +82,7 @@ def wide_vectors() -> None:
         os.environ["NUMBA_CPU_FEATURES"] = wide
 
 
-def wide_vector_features(features) -> str | None:
+def wide_vector_features(features: dict) -> str | None:
     """Numba's feature string for 512-bit vectors from llvmlite's host ``features``, or None without AVX-512."""
     if not features.get("avx512f", False):
         return None

@@ -21,7 +21,8 @@ def as_float_array(x, name: str, dtype=np.float32) -> np.ndarray:
         raise DataError(f"{name} must be numeric (real); got dtype {arr.dtype}")
     if arr.size == 0:
         raise DataError(f"{name} is empty (shape {arr.shape})")
-    return np.asarray(arr, dtype=dtype)
+    with np.errstate(over="ignore"):  # values beyond dtype's range become +-Inf, which the NaN/Inf check reports
+        return np.asarray(arr, dtype=dtype)
 
 
 def check_finite(arr: np.ndarray, name: str, policy: str = "error") -> np.ndarray:

@@ -230,6 +230,25 @@ def test_kernel_overflowing_float32_is_a_data_error():
     assert np.isfinite(convolve(np.ones(3), [1e39], dtype=np.float64)).all()
 
 
+def test_input_beyond_float32_is_one_data_error_without_a_warning(tmp_path):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in cast" used to come first
+        with pytest.raises(DataError, match="NaN or Inf"):
+            convolve(np.full((4, 4), 1e300), np.ones((3, 3)))
+    from typer.testing import CliRunner
+
+    from convcli.cli import app
+
+    np.save(tmp_path / "big.npy", np.full((20, 20), 1e300))
+    result = CliRunner().invoke(app, ["filter", str(tmp_path / "big.npy"), "--kernel", "box:3",
+                                      "-o", str(tmp_path / "out.npy")])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1 and "NaN or Inf" in result.output
+    assert not (tmp_path / "out.npy").exists()
+
+
 def test_nul_in_a_kernel_file_name_is_a_spec_error():
     with pytest.raises(UsageError, match="cannot read kernel file"):
         parse_kernel("@a\x00b.txt")
