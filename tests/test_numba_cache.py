@@ -43,6 +43,8 @@ def test_wide_vector_features_only_with_avx512():
 
 
 def test_wide_vectors_leaves_a_loaded_numba_and_user_settings_alone(monkeypatch):
+    import numba  # noqa: F401  (loaded, whichever tests ran before)
+
     monkeypatch.delenv("NUMBA_CPU_FEATURES", raising=False)
     _numba_cache.wide_vectors()  # Numba is loaded in this process: its compiler is configured already
     assert "NUMBA_CPU_FEATURES" not in os.environ
