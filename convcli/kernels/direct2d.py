@@ -315,9 +315,10 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
         return bad
     if dx == 1:  # column stride > 1: the unit-stride row through block_fast, then every sx-th sample
         w = (n - 1) * sx + 1
-        row = np.empty((FAST_OUT, w), dtype=out.dtype)
-        part = np.empty((FAST_OUT, w), dtype=out.dtype)
         single = one_row(c)
+        # block_one computes the one row; block_fast also three scratch rows and later blocks' sums
+        row = np.empty((1 if single else FAST_OUT, w), dtype=out.dtype)
+        part = np.empty((0 if single else FAST_OUT, w), dtype=out.dtype)
         while r < r1:
             if single:
                 _interior_one(row[0], x, zero, c, oy + r * sy, q0 * sx, w, ox, dy, boundary)
