@@ -398,7 +398,7 @@ def test_numba_kernel_blocks_never_change_the_result(h, w, kh, kw, stride, dilat
 
 
 def test_one_row_loops_sum_like_the_four_row_loops():
-    # kernels of at most ONE_ROW_TAPS taps run one output row per loop: the same bits as the four-row loop
+    # kernels of at most ONE_ROW_TAPS taps run one output row at a time: the same bits as the four-row loop
     from convcli.kernels.direct_passes import ONE_ROW_TAPS, block_fast, block_one
 
     rng = np.random.default_rng(7)
@@ -407,14 +407,38 @@ def test_one_row_loops_sum_like_the_four_row_loops():
     assert (3, 3) in shapes and (1, 7) in shapes and (7, 1) in shapes and len(shapes) == 19
     for nr, nt in shapes:
         c = rng.standard_normal((nr, nt)).astype(np.float32)
-        rows = rng.standard_normal((10, n + nt - 1)).astype(np.float32)
+        x = rng.standard_normal((10, n + nt - 1)).astype(np.float32)
+        zero = np.zeros(x.shape[1], dtype=np.float32)
         four = np.empty((4, n), dtype=np.float32)
-        block_fast(*four, *rows, c, nil, nil, nr, nt, n)
-        one = np.empty(n, dtype=np.float32)
-        assert not block_one(one, *rows[:7], c, nil, nil, nr, nt, n)
-        np.testing.assert_array_equal(one, four[0])
-        rows[nr - 1, n + nt - 2] = np.inf  # the last input sample the row reads
-        assert block_one(one, *rows[:7], c, nil, nil, nr, nt, n)
+        block_fast(*four, *x, c, nil, nil, nr, nt, n)
+        # output rows 1..4 of six, row r reading input rows r - 1 .. r + nr - 2 from column 0
+        one = np.full((6, n + 2), 7, dtype=np.float32)
+        args = (nil + 1, nil + 5, nil + 2, nil + n, nil - 1, nil + 1, nil + 1, nil, nil)
+        assert not block_one(one, x, zero, c, nr, nt, *args)
+        np.testing.assert_array_equal(one[1:5, 2:], four)
+        assert (one[[0, 5]] == 7).all() and (one[:, :2] == 7).all()  # nothing outside rows 1..4, columns 2..
+        x[nr + 2, n + nt - 2] = np.inf  # the last input sample the last row reads
+        assert block_one(one, x, zero, c, nr, nt, *args)
+
+
+def test_one_row_loops_extend_rows_by_the_boundary_rule():
+    from convcli.kernels.boundary import REFLECT, ZERO, map_index
+    from convcli.kernels.direct_passes import block_one
+
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((5, 12)).astype(np.float32)
+    zero = np.zeros(12, dtype=np.float32)
+    c = rng.standard_normal((3, 3)).astype(np.float32)
+    i64 = np.int64
+    for mode in (ZERO, REFLECT):
+        # stride 2, dilation 2: output row r reads rows 2r - 3, 2r - 1, 2r + 1 from column 1
+        out = np.empty((4, 8), dtype=np.float32)
+        block_one(out, x, zero, c, 3, 3, i64(0), i64(4), i64(0), i64(8), i64(-3), i64(2), i64(2), i64(1), mode)
+        for r in range(4):
+            rows = [map_index(2 * r - 3 + 2 * i, 5, mode) for i in range(3)]
+            ext = np.stack([x[i] if i >= 0 else zero for i in rows])
+            want = sum(c[i, k] * ext[i, 1 + k : 9 + k] for i in range(3) for k in range(3))
+            np.testing.assert_allclose(out[r], want, rtol=1e-5, atol=1e-5)
 
 
 def test_one_row_is_chosen_for_kernels_of_one_block_of_at_most_nine_taps():

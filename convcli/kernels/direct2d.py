@@ -53,7 +53,7 @@ second time for the literal (every generated loop twice; first-ever compile of t
 import numpy as np
 from numba import njit, prange
 
-from convcli.kernels.boundary import map_column, map_index
+from convcli.kernels.boundary import image_row, map_column, map_index
 from convcli.kernels.direct_passes import FLAG_TAPS, ONE_ROW_TAPS, block_fast, block_one, block_rows, block_unit
 from convcli.kernels.spread import new_team, settle
 
@@ -132,7 +132,7 @@ def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
     for ga in range((kh + ROWS - 1) // ROWS):
         nr = group(kh, ROWS, ga)
         y = oy + r * sy + a * dy
-        r0 = _row(x, zero, y, boundary)
+        r0 = image_row(x, zero, y, boundary)
         r1 = _live_row(x, zero, y + dy, nr > 1, boundary)
         r2 = _live_row(x, zero, y + 2 * dy, nr > 2, boundary)
         t = np.int64(0)
@@ -148,14 +148,6 @@ def _interior(o, x, zero, c, r, q0, n, oy, ox, sy, sx, dy, dx, boundary):
 
 
 @njit(cache=True)
-def _row(x, zero, y, boundary):
-    if y >= 0 and y < x.shape[0]:  # the usual case without the call: 1-2 % of a 3x3 or 7x7 (2026-11-28)
-        return x[y]
-    i = map_index(y, x.shape[0], boundary)
-    return x[i] if i >= 0 else zero
-
-
-@njit(cache=True)
 def _interior_rows(o0, o1, o2, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundary):
     # output rows r, r + 1, r + 2 at unit column stride with sy == dy: row r + m's kernel row a
     # reads row r's kernel row a + m, so each block reads nr + 2 input rows for all three; the
@@ -166,15 +158,15 @@ def _interior_rows(o0, o1, o2, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundar
     for ga in range((kh + ROWS - 1) // ROWS):
         nr = group(kh, ROWS, ga)
         y = oy + r * sy + a * dy
-        s0 = _row(x, zero, y, boundary)
-        s1 = _row(x, zero, y + dy, boundary)
-        s2 = _row(x, zero, y + 2 * dy, boundary)
+        s0 = image_row(x, zero, y, boundary)
+        s1 = image_row(x, zero, y + dy, boundary)
+        s2 = image_row(x, zero, y + 2 * dy, boundary)
         s3 = s2
         s4 = s2
         if nr > 1:
-            s3 = _row(x, zero, y + 3 * dy, boundary)
+            s3 = image_row(x, zero, y + 3 * dy, boundary)
         if nr > 2:
-            s4 = _row(x, zero, y + 4 * dy, boundary)
+            s4 = image_row(x, zero, y + 4 * dy, boundary)
         t = np.int64(0)
         for gt in range((kw + TAPS - 1) // TAPS):
             nt = group(kw, TAPS, gt)
@@ -186,7 +178,7 @@ def _interior_rows(o0, o1, o2, x, zero, c, r, q0, n, oy, ox, sy, dy, dx, boundar
 
 @njit(cache=True)
 def _live_row(x, zero, y, ok, boundary):
-    return _row(x, zero, y, boundary) if ok else zero
+    return image_row(x, zero, y, boundary) if ok else zero
 
 
 @njit(cache=True)
@@ -211,7 +203,7 @@ def _interior_fast(o0, o1, o2, o3, live, x, zero, c, y0, q0, n, ox, dy, boundary
         nr = group(kh, FAST_ROWS, ga)
         y = y0 + a * dy
         need = live + nr - 1  # the rows only the scratch outputs read are left zero
-        s0 = _row(x, zero, y, boundary)
+        s0 = image_row(x, zero, y, boundary)
         s1 = _live_row(x, zero, y + dy, need > 1, boundary)
         s2 = _live_row(x, zero, y + 2 * dy, need > 2, boundary)
         s3 = _live_row(x, zero, y + 3 * dy, need > 3, boundary)
@@ -245,24 +237,6 @@ def _interior_fast(o0, o1, o2, o3, live, x, zero, c, y0, q0, n, ox, dy, boundary
 
 
 @njit(cache=True)
-def _interior_one(o, x, zero, c, y0, q0, n, ox, dy, boundary):
-    # one output row at unit column stride and column dilation 1, kernel of at most ONE_ROW_TAPS taps
-    # (one block) through block_one; kernel row a reads input row y0 + a*dy. Returns the NaN/Inf flag.
-    kh, kw = c.shape
-    b = ox + q0
-    # views of only the rows the kernel reads (the others repeat s0)
-    s0 = _row(x, zero, y0, boundary)[b:]
-    s1 = _row(x, zero, y0 + dy, boundary)[b:] if kh > 1 else s0
-    s2 = _row(x, zero, y0 + 2 * dy, boundary)[b:] if kh > 2 else s0
-    s3 = _row(x, zero, y0 + 3 * dy, boundary)[b:] if kh > 3 else s0
-    s4 = _row(x, zero, y0 + 4 * dy, boundary)[b:] if kh > 4 else s0
-    s5 = _row(x, zero, y0 + 5 * dy, boundary)[b:] if kh > 5 else s0
-    s6 = _row(x, zero, y0 + 6 * dy, boundary)[b:] if kh > 6 else s0
-    nil = np.int64(0)  # not a literal (see the module doc)
-    return block_one(o, s0, s1, s2, s3, s4, s5, s6, c, nil, nil, kh, kw, n)
-
-
-@njit(cache=True)
 def one_row(c):
     """Whether the direct kernel computes ``c``'s output rows one at a time (tools/gen_direct_passes.py)."""
     kh, kw = c.shape
@@ -285,15 +259,11 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
     bad = 0
     shared = sx == 1 and sy == dy  # consecutive output rows share input rows
     r = r0
-    if sx == 1 and dx == 1 and one_row(c):
-        while r < r1:  # kernels of at most ONE_ROW_TAPS taps: one row per pass, which flags NaN/Inf itself
-            flag = _interior_one(out[r, q0 : q0 + n], x, zero, c, oy + r * sy, q0, n, ox, dy, boundary)
-            if watch:
-                bad += flag
-            r += 1
-        return bad
+    kh, kw = c.shape
+    if sx == 1 and dx == 1 and one_row(c):  # kernels of at most ONE_ROW_TAPS taps: one row at a time, flagging NaN/Inf
+        flag = block_one(out, x, zero, c, kh, kw, r0, r1, q0, n, oy, sy, dy, ox + q0, boundary)
+        return 1 if watch and flag else 0
     if sx == 1 and dx == 1:
-        kh, kw = c.shape
         flagged = kh <= FAST_ROWS and kw <= FAST_TAPS and kh * kw <= FLAG_TAPS  # one block that reports NaN/Inf
         spare = np.empty((3, n), dtype=out.dtype)  # block_fast's outputs past the last row
         part = np.empty((FAST_OUT, n), dtype=out.dtype)  # later blocks' sums (_interior_fast)
@@ -316,12 +286,14 @@ def _columns(out, x, zero, c, r0, r1, q0, n, oy, ox, sy, sx, dy, dx, boundary, w
     if dx == 1:  # column stride > 1: the unit-stride row through block_fast, then every sx-th sample
         w = (n - 1) * sx + 1
         single = one_row(c)
+        nil = np.int64(0)  # not literals (see the module doc)
+        one = np.int64(1)
         # block_one computes the one row; block_fast also three scratch rows and later blocks' sums
         row = np.empty((1 if single else FAST_OUT, w), dtype=out.dtype)
         part = np.empty((0 if single else FAST_OUT, w), dtype=out.dtype)
         while r < r1:
             if single:
-                _interior_one(row[0], x, zero, c, oy + r * sy, q0 * sx, w, ox, dy, boundary)
+                block_one(row, x, zero, c, kh, kw, nil, one, nil, w, oy + r * sy, sy, dy, ox + q0 * sx, boundary)
             else:
                 _interior_fast(row[0], row[1], row[2], row[3], 1, x, zero, c, oy + r * sy, q0 * sx, w, ox, dy,
                                boundary, part)

@@ -9,11 +9,15 @@
 ``sM..s{M+R-1}``, which start at the block's first column: ``oM[j]`` gets ``c[a+i, t+k] * s{M+i}[j + k]``,
 summed row-major, left to right, like the others (the caller adds later blocks into the output).
 It returns whether any of the four rows' sums is NaN or +-Inf for blocks of at most ``FLAG_TAPS``
-taps, else False (see ``FLAG_TAPS``). ``_eRT`` computes one such output row ``o`` from ``s0..s{R-1}``
-in the same order, for blocks of at most ``ONE_ROW_TAPS`` taps, and returns its NaN/Inf flag.
+taps, else False (see ``FLAG_TAPS``). ``_eRT`` computes output rows ``r0..r1-1`` of ``out`` one at
+a time, each in the same order, for R x T kernels of at most ``ONE_ROW_TAPS`` taps: output row ``r``'s
+kernel row ``i`` reads input row ``y0 + r*sy + i*dy`` of ``x`` (extended by ``boundary``) from column
+``b``; it returns whether any of its sums is NaN or +-Inf.
 """
 
 from numba import njit
+
+from convcli.kernels.boundary import image_row
 
 FLAG_TAPS = 25  # see tools/gen_direct_passes.py
 ONE_ROW_TAPS = 9  # see tools/gen_direct_passes.py
@@ -6131,426 +6135,640 @@ def block_fast(o0, o1, o2, o3, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, c, a, t, 
     return False
 
 @njit(cache=True)
-def _e71(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w10 = c[a + 1, t + 0]
-    w20 = c[a + 2, t + 0]
-    w30 = c[a + 3, t + 0]
-    w40 = c[a + 4, t + 0]
-    w50 = c[a + 5, t + 0]
-    w60 = c[a + 6, t + 0]
+def _e71(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w10 = c[1, 0]
+    w20 = c[2, 0]
+    w30 = c[3, 0]
+    w40 = c[4, 0]
+    w50 = c[5, 0]
+    w60 = c[6, 0]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w10 * s1[j + 0]
-        v = v + w20 * s2[j + 0]
-        v = v + w30 * s3[j + 0]
-        v = v + w40 * s4[j + 0]
-        v = v + w50 * s5[j + 0]
-        v = v + w60 * s6[j + 0]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 6 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+            s2 = x[y + 2 * dy, b:]
+            s3 = x[y + 3 * dy, b:]
+            s4 = x[y + 4 * dy, b:]
+            s5 = x[y + 5 * dy, b:]
+            s6 = x[y + 6 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+            s2 = image_row(x, zero, y + 2 * dy, boundary)[b:]
+            s3 = image_row(x, zero, y + 3 * dy, boundary)[b:]
+            s4 = image_row(x, zero, y + 4 * dy, boundary)[b:]
+            s5 = image_row(x, zero, y + 5 * dy, boundary)[b:]
+            s6 = image_row(x, zero, y + 6 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w10 * s1[j + 0]
+            v = v + w20 * s2[j + 0]
+            v = v + w30 * s3[j + 0]
+            v = v + w40 * s4[j + 0]
+            v = v + w50 * s5[j + 0]
+            v = v + w60 * s6[j + 0]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e61(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w10 = c[a + 1, t + 0]
-    w20 = c[a + 2, t + 0]
-    w30 = c[a + 3, t + 0]
-    w40 = c[a + 4, t + 0]
-    w50 = c[a + 5, t + 0]
+def _e61(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w10 = c[1, 0]
+    w20 = c[2, 0]
+    w30 = c[3, 0]
+    w40 = c[4, 0]
+    w50 = c[5, 0]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w10 * s1[j + 0]
-        v = v + w20 * s2[j + 0]
-        v = v + w30 * s3[j + 0]
-        v = v + w40 * s4[j + 0]
-        v = v + w50 * s5[j + 0]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 5 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+            s2 = x[y + 2 * dy, b:]
+            s3 = x[y + 3 * dy, b:]
+            s4 = x[y + 4 * dy, b:]
+            s5 = x[y + 5 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+            s2 = image_row(x, zero, y + 2 * dy, boundary)[b:]
+            s3 = image_row(x, zero, y + 3 * dy, boundary)[b:]
+            s4 = image_row(x, zero, y + 4 * dy, boundary)[b:]
+            s5 = image_row(x, zero, y + 5 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w10 * s1[j + 0]
+            v = v + w20 * s2[j + 0]
+            v = v + w30 * s3[j + 0]
+            v = v + w40 * s4[j + 0]
+            v = v + w50 * s5[j + 0]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e51(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w10 = c[a + 1, t + 0]
-    w20 = c[a + 2, t + 0]
-    w30 = c[a + 3, t + 0]
-    w40 = c[a + 4, t + 0]
+def _e51(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w10 = c[1, 0]
+    w20 = c[2, 0]
+    w30 = c[3, 0]
+    w40 = c[4, 0]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w10 * s1[j + 0]
-        v = v + w20 * s2[j + 0]
-        v = v + w30 * s3[j + 0]
-        v = v + w40 * s4[j + 0]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 4 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+            s2 = x[y + 2 * dy, b:]
+            s3 = x[y + 3 * dy, b:]
+            s4 = x[y + 4 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+            s2 = image_row(x, zero, y + 2 * dy, boundary)[b:]
+            s3 = image_row(x, zero, y + 3 * dy, boundary)[b:]
+            s4 = image_row(x, zero, y + 4 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w10 * s1[j + 0]
+            v = v + w20 * s2[j + 0]
+            v = v + w30 * s3[j + 0]
+            v = v + w40 * s4[j + 0]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e42(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w10 = c[a + 1, t + 0]
-    w11 = c[a + 1, t + 1]
-    w20 = c[a + 2, t + 0]
-    w21 = c[a + 2, t + 1]
-    w30 = c[a + 3, t + 0]
-    w31 = c[a + 3, t + 1]
+def _e42(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w10 = c[1, 0]
+    w11 = c[1, 1]
+    w20 = c[2, 0]
+    w21 = c[2, 1]
+    w30 = c[3, 0]
+    w31 = c[3, 1]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w10 * s1[j + 0]
-        v = v + w11 * s1[j + 1]
-        v = v + w20 * s2[j + 0]
-        v = v + w21 * s2[j + 1]
-        v = v + w30 * s3[j + 0]
-        v = v + w31 * s3[j + 1]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 3 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+            s2 = x[y + 2 * dy, b:]
+            s3 = x[y + 3 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+            s2 = image_row(x, zero, y + 2 * dy, boundary)[b:]
+            s3 = image_row(x, zero, y + 3 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w10 * s1[j + 0]
+            v = v + w11 * s1[j + 1]
+            v = v + w20 * s2[j + 0]
+            v = v + w21 * s2[j + 1]
+            v = v + w30 * s3[j + 0]
+            v = v + w31 * s3[j + 1]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e41(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w10 = c[a + 1, t + 0]
-    w20 = c[a + 2, t + 0]
-    w30 = c[a + 3, t + 0]
+def _e41(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w10 = c[1, 0]
+    w20 = c[2, 0]
+    w30 = c[3, 0]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w10 * s1[j + 0]
-        v = v + w20 * s2[j + 0]
-        v = v + w30 * s3[j + 0]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 3 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+            s2 = x[y + 2 * dy, b:]
+            s3 = x[y + 3 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+            s2 = image_row(x, zero, y + 2 * dy, boundary)[b:]
+            s3 = image_row(x, zero, y + 3 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w10 * s1[j + 0]
+            v = v + w20 * s2[j + 0]
+            v = v + w30 * s3[j + 0]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e33(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w02 = c[a + 0, t + 2]
-    w10 = c[a + 1, t + 0]
-    w11 = c[a + 1, t + 1]
-    w12 = c[a + 1, t + 2]
-    w20 = c[a + 2, t + 0]
-    w21 = c[a + 2, t + 1]
-    w22 = c[a + 2, t + 2]
+def _e33(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w02 = c[0, 2]
+    w10 = c[1, 0]
+    w11 = c[1, 1]
+    w12 = c[1, 2]
+    w20 = c[2, 0]
+    w21 = c[2, 1]
+    w22 = c[2, 2]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w02 * s0[j + 2]
-        v = v + w10 * s1[j + 0]
-        v = v + w11 * s1[j + 1]
-        v = v + w12 * s1[j + 2]
-        v = v + w20 * s2[j + 0]
-        v = v + w21 * s2[j + 1]
-        v = v + w22 * s2[j + 2]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 2 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+            s2 = x[y + 2 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+            s2 = image_row(x, zero, y + 2 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w02 * s0[j + 2]
+            v = v + w10 * s1[j + 0]
+            v = v + w11 * s1[j + 1]
+            v = v + w12 * s1[j + 2]
+            v = v + w20 * s2[j + 0]
+            v = v + w21 * s2[j + 1]
+            v = v + w22 * s2[j + 2]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e32(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w10 = c[a + 1, t + 0]
-    w11 = c[a + 1, t + 1]
-    w20 = c[a + 2, t + 0]
-    w21 = c[a + 2, t + 1]
+def _e32(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w10 = c[1, 0]
+    w11 = c[1, 1]
+    w20 = c[2, 0]
+    w21 = c[2, 1]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w10 * s1[j + 0]
-        v = v + w11 * s1[j + 1]
-        v = v + w20 * s2[j + 0]
-        v = v + w21 * s2[j + 1]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 2 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+            s2 = x[y + 2 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+            s2 = image_row(x, zero, y + 2 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w10 * s1[j + 0]
+            v = v + w11 * s1[j + 1]
+            v = v + w20 * s2[j + 0]
+            v = v + w21 * s2[j + 1]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e31(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w10 = c[a + 1, t + 0]
-    w20 = c[a + 2, t + 0]
+def _e31(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w10 = c[1, 0]
+    w20 = c[2, 0]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w10 * s1[j + 0]
-        v = v + w20 * s2[j + 0]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 2 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+            s2 = x[y + 2 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+            s2 = image_row(x, zero, y + 2 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w10 * s1[j + 0]
+            v = v + w20 * s2[j + 0]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e24(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w02 = c[a + 0, t + 2]
-    w03 = c[a + 0, t + 3]
-    w10 = c[a + 1, t + 0]
-    w11 = c[a + 1, t + 1]
-    w12 = c[a + 1, t + 2]
-    w13 = c[a + 1, t + 3]
+def _e24(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w02 = c[0, 2]
+    w03 = c[0, 3]
+    w10 = c[1, 0]
+    w11 = c[1, 1]
+    w12 = c[1, 2]
+    w13 = c[1, 3]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w02 * s0[j + 2]
-        v = v + w03 * s0[j + 3]
-        v = v + w10 * s1[j + 0]
-        v = v + w11 * s1[j + 1]
-        v = v + w12 * s1[j + 2]
-        v = v + w13 * s1[j + 3]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 1 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w02 * s0[j + 2]
+            v = v + w03 * s0[j + 3]
+            v = v + w10 * s1[j + 0]
+            v = v + w11 * s1[j + 1]
+            v = v + w12 * s1[j + 2]
+            v = v + w13 * s1[j + 3]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e23(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w02 = c[a + 0, t + 2]
-    w10 = c[a + 1, t + 0]
-    w11 = c[a + 1, t + 1]
-    w12 = c[a + 1, t + 2]
+def _e23(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w02 = c[0, 2]
+    w10 = c[1, 0]
+    w11 = c[1, 1]
+    w12 = c[1, 2]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w02 * s0[j + 2]
-        v = v + w10 * s1[j + 0]
-        v = v + w11 * s1[j + 1]
-        v = v + w12 * s1[j + 2]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 1 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w02 * s0[j + 2]
+            v = v + w10 * s1[j + 0]
+            v = v + w11 * s1[j + 1]
+            v = v + w12 * s1[j + 2]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e22(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w10 = c[a + 1, t + 0]
-    w11 = c[a + 1, t + 1]
+def _e22(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w10 = c[1, 0]
+    w11 = c[1, 1]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w10 * s1[j + 0]
-        v = v + w11 * s1[j + 1]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 1 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w10 * s1[j + 0]
+            v = v + w11 * s1[j + 1]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e21(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w10 = c[a + 1, t + 0]
+def _e21(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w10 = c[1, 0]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w10 * s1[j + 0]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 1 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+            s1 = x[y + 1 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+            s1 = image_row(x, zero, y + 1 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w10 * s1[j + 0]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e17(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w02 = c[a + 0, t + 2]
-    w03 = c[a + 0, t + 3]
-    w04 = c[a + 0, t + 4]
-    w05 = c[a + 0, t + 5]
-    w06 = c[a + 0, t + 6]
+def _e17(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w02 = c[0, 2]
+    w03 = c[0, 3]
+    w04 = c[0, 4]
+    w05 = c[0, 5]
+    w06 = c[0, 6]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w02 * s0[j + 2]
-        v = v + w03 * s0[j + 3]
-        v = v + w04 * s0[j + 4]
-        v = v + w05 * s0[j + 5]
-        v = v + w06 * s0[j + 6]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 0 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w02 * s0[j + 2]
+            v = v + w03 * s0[j + 3]
+            v = v + w04 * s0[j + 4]
+            v = v + w05 * s0[j + 5]
+            v = v + w06 * s0[j + 6]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e16(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w02 = c[a + 0, t + 2]
-    w03 = c[a + 0, t + 3]
-    w04 = c[a + 0, t + 4]
-    w05 = c[a + 0, t + 5]
+def _e16(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w02 = c[0, 2]
+    w03 = c[0, 3]
+    w04 = c[0, 4]
+    w05 = c[0, 5]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w02 * s0[j + 2]
-        v = v + w03 * s0[j + 3]
-        v = v + w04 * s0[j + 4]
-        v = v + w05 * s0[j + 5]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 0 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w02 * s0[j + 2]
+            v = v + w03 * s0[j + 3]
+            v = v + w04 * s0[j + 4]
+            v = v + w05 * s0[j + 5]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e15(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w02 = c[a + 0, t + 2]
-    w03 = c[a + 0, t + 3]
-    w04 = c[a + 0, t + 4]
+def _e15(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w02 = c[0, 2]
+    w03 = c[0, 3]
+    w04 = c[0, 4]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w02 * s0[j + 2]
-        v = v + w03 * s0[j + 3]
-        v = v + w04 * s0[j + 4]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 0 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w02 * s0[j + 2]
+            v = v + w03 * s0[j + 3]
+            v = v + w04 * s0[j + 4]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e14(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w02 = c[a + 0, t + 2]
-    w03 = c[a + 0, t + 3]
+def _e14(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w02 = c[0, 2]
+    w03 = c[0, 3]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w02 * s0[j + 2]
-        v = v + w03 * s0[j + 3]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 0 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w02 * s0[j + 2]
+            v = v + w03 * s0[j + 3]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e13(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
-    w02 = c[a + 0, t + 2]
+def _e13(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
+    w02 = c[0, 2]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        v = v + w02 * s0[j + 2]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 0 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            v = v + w02 * s0[j + 2]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e12(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
-    w01 = c[a + 0, t + 1]
+def _e12(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
+    w01 = c[0, 1]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        v = v + w01 * s0[j + 1]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 0 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            v = v + w01 * s0[j + 1]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def _e11(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n):
-    w00 = c[a + 0, t + 0]
+def _e11(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    w00 = c[0, 0]
     bad = False
-    for j in range(n):
-        v = w00 * s0[j + 0]
-        o[j] = v
-        d = v - v
-        bad = bad | (d != d)
+    inside = x.shape[0] - 0 * dy  # rows y whose block rows are all in the image
+    for r in range(r0, r1):
+        y = y0 + r * sy
+        if y >= 0 and y < inside:
+            s0 = x[y + 0 * dy, b:]
+        else:
+            s0 = image_row(x, zero, y + 0 * dy, boundary)[b:]
+        o = out[r, q0 : q0 + n]
+        for j in range(n):
+            v = w00 * s0[j + 0]
+            o[j] = v
+            d = v - v
+            bad = bad | (d != d)
     return bad
 
 
 @njit(cache=True)
-def block_one(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, nr, nt, n):
-    """Dispatch to the one-row, dilation-1 loop for an ``nr`` x ``nt`` block (<= 9 taps); return its NaN/Inf flag."""
+def block_one(out, x, zero, c, nr, nt, r0, r1, q0, n, y0, sy, dy, b, boundary):
+    """Dispatch to the row-by-row loop for an ``nr`` x ``nt`` kernel (<= 9 taps); return its NaN/Inf flag."""
     if nr == 7 and nt == 1:
-        return _e71(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e71(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 6 and nt == 1:
-        return _e61(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e61(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 5 and nt == 1:
-        return _e51(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e51(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 4 and nt == 2:
-        return _e42(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e42(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 4 and nt == 1:
-        return _e41(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e41(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 3 and nt == 3:
-        return _e33(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e33(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 3 and nt == 2:
-        return _e32(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e32(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 3 and nt == 1:
-        return _e31(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e31(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 2 and nt == 4:
-        return _e24(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e24(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 2 and nt == 3:
-        return _e23(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e23(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 2 and nt == 2:
-        return _e22(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e22(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 2 and nt == 1:
-        return _e21(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e21(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 1 and nt == 7:
-        return _e17(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e17(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 1 and nt == 6:
-        return _e16(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e16(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 1 and nt == 5:
-        return _e15(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e15(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 1 and nt == 4:
-        return _e14(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e14(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 1 and nt == 3:
-        return _e13(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e13(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 1 and nt == 2:
-        return _e12(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e12(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     elif nr == 1 and nt == 1:
-        return _e11(o, s0, s1, s2, s3, s4, s5, s6, c, a, t, n)
+        return _e11(out, x, zero, c, r0, r1, q0, n, y0, sy, dy, b, boundary)
     return False
