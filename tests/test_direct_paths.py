@@ -58,6 +58,34 @@ def test_numba_result_does_not_depend_on_threads(numba_only, rng):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("kshape", [(3, 3), (7, 7)])
+def test_every_block_is_computed_once_whichever_thread_takes_it(numba_only, rng, kshape):
+    # blocks go to whichever thread is free (kernels/handout.py): none is skipped or computed twice,
+    # and each block's NaN/Inf entry belongs to it
+    from convcli.conventions import BOUNDARY_CODES
+    from convcli.kernels.direct2d import correlate2d
+
+    x = rng.random((400, 300), dtype=np.float32)
+    c = rng.random(kshape).astype(np.float32)
+    h = kshape[0] // 2
+    want = convolve(x, c[::-1, ::-1], boundary="reflect", method="direct")
+    for bad_row in (None, 0, 130, 399):
+        xb = x.copy()
+        if bad_row is not None:
+            xb[bad_row, 17] = np.inf
+        for _ in range(10):
+            out = np.full(x.shape, np.nan, dtype=np.float32)
+            counts = np.full(8, -1, dtype=np.int64)
+            correlate2d(xb, c, out, -h, -h, 1, 1, 1, 1, BOUNDARY_CODES["reflect"], 1, 8, 1, counts)
+            flagged = set(np.flatnonzero(counts).tolist())
+            if bad_row is None:
+                np.testing.assert_array_equal(out, want)
+                assert flagged == set()
+            else:
+                near = {b for b in range(8) if b * 400 // 8 - h <= bad_row < (b + 1) * 400 // 8 + h}
+                assert flagged and flagged <= near
+
+
 @pytest.fixture
 def numpy_only(monkeypatch):
     # the NumPy path for small problems even when an earlier test has loaded the Numba kernel

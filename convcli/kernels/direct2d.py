@@ -28,8 +28,11 @@ Very wide images are cut into column tiles of ``TILE`` samples so that the rows 
 in the 1 MiB L2 cache (a 7-row block reads 10 rows: 640 KiB). Tiles of 2048 had been 5-15 % slower
 (2026-11-28): a 3x3 at 4096x4096 7.7-8.2 -> 7.2-7.5 ms, an RGB 4096x2048 15.2-16.3 -> 13.0-13.6 ms;
 a narrow tile cuts each row's stream into short pieces (the likely cause). Work is split
-into blocks of output rows (or, for a single row, column chunks); each output sample is computed by
-one thread in a fixed order, so the result does not depend on the number of threads.
+into blocks of output rows (or, for a single row, column chunks), handed out as threads come free,
+the caller's from the first block on and the workers' from the last one back (``kernels/handout.py``;
+a 3x3 at float32 2048x2048 4-9 %, a 5x5 1-4 %, a 7x7 1-2 % faster than a fixed half each, two
+threads, 2026-11-28); each output sample is computed by one thread in a fixed order, so the result
+does not depend on the number of threads or on which thread took which block.
 
 With a non-empty ``counts`` (unit stride and dilation only), each block also counts NaN/Inf samples
 in the output rows it wrote, right after writing them (while they are in cache): a NaN or Inf
@@ -55,6 +58,7 @@ from numba import njit, prange
 
 from convcli.kernels.boundary import image_row, map_column, map_index
 from convcli.kernels.direct_passes import FLAG_TAPS, ONE_ROW_TAPS, block_fast, block_one, block_rows, block_unit
+from convcli.kernels.handout import caller, finished, new_tally, take, wait_all
 from convcli.kernels.spread import new_team, settle
 
 TILE = 16384  # interior output columns per tile (see the module doc)
@@ -364,38 +368,47 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks, co
     zero_t = _zeros((oh - 1) * sy + (kh - 1) * dy + 1, x)  # a patch row's length, at most
     watch = counts.shape[0] > 0
     team = new_team()  # threads kept apart (kernels/spread.py)
-    for blk in prange(row_blocks * col_blocks):
+    tally = new_tally()  # blocks handed out as threads come free (kernels/handout.py)
+    blocks = row_blocks * col_blocks
+    for _ in prange(blocks):  # each thread takes its blocks in its first iteration; the later ones find none
         settle(team)
-        rblk = blk // col_blocks
-        cblk = blk % col_blocks
-        r0 = rblk * oh // row_blocks
-        r1 = (rblk + 1) * oh // row_blocks
-        c0 = cblk * ow // col_blocks
-        c1 = (cblk + 1) * ow // col_blocks
-        bad = 0
-        i0 = max(c0, q_lo)
-        i1 = min(c1, q_hi + 1)
-        for q0 in range(i0, i1, TILE):
-            bad += _columns(out, x, zero, c, r0, r1, q0, min(TILE, i1 - q0), oy, ox, sy, sx, dy, dx, boundary, watch,
-                            nil, kh, oh - 1)
-        e = min(c1, lb)
-        if c0 < e and r0 < r1:
-            left = _patch_t(x, oy + r0 * sy, ox, sy, sx, dy, dx, kh, kw, r1 - r0, nil, lb, boundary, nch)
-            out_left = np.empty((lb, r1 - r0), dtype=out.dtype)
-            bad += _columns(out_left, left, zero_t[: left.shape[1]], ct, c0, e, nil, r1 - r0, nil, nil,
-                            sx, sy, dx, dy, boundary, watch, nil, every, ow - 1)
-            for r in range(r0, r1):
-                for q in range(c0, e):
-                    out[r, q] = out_left[q, r - r0]
-        s = max(c0, rb)
-        if s < c1 and r0 < r1:
-            right = _patch_t(x, oy + r0 * sy, ox, sy, sx, dy, dx, kh, kw, r1 - r0, rb, ow, boundary, nch)
-            out_right = np.empty((ow - rb, r1 - r0), dtype=out.dtype)
-            bad += _columns(out_right, right, zero_t[: right.shape[1]], ct, s - rb, c1 - rb, nil, r1 - r0, nil, nil,
-                            sx, sy, dx, dy, boundary, watch, rb, every, ow - 1)
-            for r in range(r0, r1):
-                for q in range(s, c1):
-                    out[r, q] = out_right[q - rb, r - r0]
-        if watch:
-            counts[blk] = bad
+        front = caller(team)
+        blk = take(tally, blocks, front)
+        while blk >= 0:
+            rblk = blk // col_blocks
+            cblk = blk % col_blocks
+            r0 = rblk * oh // row_blocks
+            r1 = (rblk + 1) * oh // row_blocks
+            c0 = cblk * ow // col_blocks
+            c1 = (cblk + 1) * ow // col_blocks
+            bad = 0
+            i0 = max(c0, q_lo)
+            i1 = min(c1, q_hi + 1)
+            for q0 in range(i0, i1, TILE):
+                bad += _columns(out, x, zero, c, r0, r1, q0, min(TILE, i1 - q0), oy, ox, sy, sx, dy, dx, boundary,
+                                watch, nil, kh, oh - 1)
+            e = min(c1, lb)
+            if c0 < e and r0 < r1:
+                left = _patch_t(x, oy + r0 * sy, ox, sy, sx, dy, dx, kh, kw, r1 - r0, nil, lb, boundary, nch)
+                out_left = np.empty((lb, r1 - r0), dtype=out.dtype)
+                bad += _columns(out_left, left, zero_t[: left.shape[1]], ct, c0, e, nil, r1 - r0, nil, nil,
+                                sx, sy, dx, dy, boundary, watch, nil, every, ow - 1)
+                for r in range(r0, r1):
+                    for q in range(c0, e):
+                        out[r, q] = out_left[q, r - r0]
+            s = max(c0, rb)
+            if s < c1 and r0 < r1:
+                right = _patch_t(x, oy + r0 * sy, ox, sy, sx, dy, dx, kh, kw, r1 - r0, rb, ow, boundary, nch)
+                out_right = np.empty((ow - rb, r1 - r0), dtype=out.dtype)
+                bad += _columns(out_right, right, zero_t[: right.shape[1]], ct, s - rb, c1 - rb, nil, r1 - r0, nil,
+                                nil, sx, sy, dx, dy, boundary, watch, rb, every, ow - 1)
+                for r in range(r0, r1):
+                    for q in range(s, c1):
+                        out[r, q] = out_right[q - rb, r - r0]
+            if watch:
+                counts[blk] = bad
+            finished(tally)
+            blk = take(tally, blocks, front)
+        if front:
+            wait_all(tally, blocks)
     return out
