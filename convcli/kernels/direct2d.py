@@ -16,7 +16,8 @@ and stores each output row once. At unit column stride with the row stride equal
 dilation, consecutive output rows are computed together, four with column dilation 1
 (``block_fast``), else three (``block_rows``): they share all but a few input rows, so each loaded
 input vector serves several output rows; kernels of at most ``ONE_ROW_TAPS`` (9) taps with column
-dilation 1 are computed one row per loop (``block_one``, the same sums in the same order: with so
+dilation 1 are computed one row at a time by loops that run over all of a block's rows themselves
+(``block_one``, the same sums in the same order: with so
 few taps the shared loads save less than four chains cost, tools/gen_direct_passes.py). A row
 computed alone (the last rows of a block, or rows that share no inputs) goes through the same loop
 as in a group, its companions written to a scratch buffer, or through the loop with the same
