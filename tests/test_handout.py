@@ -45,11 +45,12 @@ def test_the_front_and_the_back_share_the_blocks_out_once_each():
         assert back.tolist() == list(range(blocks - 1, blocks - 1 - len(back), -1))  # the back from the last
 
 
-def test_waiting_returns_once_every_block_is_counted():
+def test_waiting_returns_once_every_block_is_counted_or_after_a_bounded_spin():
     tally = new_tally()
     _finish(tally, 3)
     assert tally[DONE] == 3
     assert _wait(tally, 3)
+    assert _wait(tally, 4)  # a block never counted: the wait still ends (SPIN spins)
 
 
 def test_the_caller_is_the_thread_that_made_the_team():

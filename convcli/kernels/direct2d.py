@@ -372,10 +372,10 @@ def correlate2d(x, c, out, oy, ox, sy, sx, dy, dx, boundary, nch, row_blocks, co
     tally = new_tally()  # blocks handed out as threads come free (kernels/handout.py)
     blocks = row_blocks * col_blocks
     for _ in prange(blocks):  # each thread takes its blocks in its first iteration; the later ones find none
-        settle(team)
         front = caller(team)
         blk = take(tally, blocks, front)
         while blk >= 0:
+            settle(team)  # at every block: a thread can be moved onto the other's CPU while it works
             rblk = blk // col_blocks
             cblk = blk % col_blocks
             r0 = rblk * oh // row_blocks
