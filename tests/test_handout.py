@@ -3,8 +3,8 @@
 import numpy as np
 from numba import njit
 
-from convcli.kernels.handout import DONE, caller, finished, new_tally, take, wait_all
-from convcli.kernels.spread import new_team
+from convcli.kernels.handout import DONE, finished, new_tally, take, wait_all
+from convcli.kernels.spread import caller, new_team
 
 
 @njit(cache=False)

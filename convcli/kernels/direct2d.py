@@ -59,8 +59,8 @@ from numba import njit, prange
 
 from convcli.kernels.boundary import image_row, map_column, map_index
 from convcli.kernels.direct_passes import FLAG_TAPS, ONE_ROW_TAPS, block_fast, block_one, block_rows, block_unit
-from convcli.kernels.handout import caller, finished, new_tally, take, wait_all
-from convcli.kernels.spread import new_team, settle
+from convcli.kernels.handout import finished, new_tally, take, wait_all
+from convcli.kernels.spread import caller, new_team, settle
 
 TILE = 16384  # interior output columns per tile (see the module doc)
 ROWS = 3  # kernel rows per block (column dilation > 1)

@@ -22,10 +22,11 @@ each thread computes blocks in its first iteration until none is left (its later
 none): the caller from the first block on while the worker wakes, the worker from the last one
 back, so that each thread's blocks are mostly consecutive rows; a caller that runs out first waits
 for the last blocks spinning (usually less than one block's time, while its worker runs anyway)
-rather than asleep, for at most ``SPIN`` spins. Which thread computes a block never changes its
-result. Measured on ``direct2d`` (float32
-2048x2048, eight blocks, two threads, interleaved medians, 2026-11-28): 3x3 4-9 %, 5x5 1-4 %, 7x7
-1-2 % faster than a fixed half each; handing out from the front only made the 7x7 2-3 % slower.
+rather than asleep, for at most ``SPIN`` spins (``caller``, ``new_team`` and ``settle`` are
+``kernels/spread.py``'s). Which thread computes a block never changes its result. Measured on
+``direct2d`` (float32 2048x2048, eight blocks, two threads, interleaved medians, 2026-11-28): 3x3
+4-9 %, 5x5 1-4 %, 7x7 1-2 % faster than a fixed half each; handing out from the front only made the
+7x7 2-3 % slower.
 """
 
 import numpy as np
@@ -33,8 +34,6 @@ from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
-
-from convcli.kernels.spread import thread_self
 
 NEXT, DONE = 0, 8  # the two counters, a cache line apart
 # At most this many spins of ``wait_all`` (~0.2-0.5 ms; a block of a 3x3 at 2048x2048 takes ~0.17 ms
@@ -99,12 +98,6 @@ def take(tally, blocks, front):
 def finished(tally):
     """Count one block as computed."""
     _fetch_add(tally, DONE, np.int64(1))
-
-
-@njit(cache=True)
-def caller(team):
-    """Whether the calling thread is the one that made ``team`` (``spread.new_team``)."""
-    return np.int64(thread_self()) == team[3]
 
 
 @intrinsic

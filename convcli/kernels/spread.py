@@ -123,11 +123,17 @@ def _move_off(cpu):
 
 
 @njit(cache=True)
+def caller(team):
+    """Whether the calling thread is the one that made ``team``."""
+    return np.int64(thread_self()) == team[3]
+
+
+@njit(cache=True)
 def settle(team):
     """Called at the start of every iteration of a ``prange`` loop with the loop's ``new_team()`` (see
     the module doc): a worker on the caller's CPU moves off it; the caller, at its first iteration,
     yields its CPU once if no worker has started yet."""
-    if np.int64(thread_self()) == team[3]:
+    if caller(team):
         if team[0] == 0:
             team[0] = 1
             if team[1] == 0:
