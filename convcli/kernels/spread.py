@@ -130,9 +130,10 @@ def caller(team):
 
 @njit(cache=True)
 def settle(team):
-    """Called at the start of every iteration of a ``prange`` loop with the loop's ``new_team()`` (see
-    the module doc): a worker on the caller's CPU moves off it; the caller, at its first iteration,
-    yields its CPU once if no worker has started yet."""
+    """Called at the start of every iteration of a ``prange`` loop (or of every block a thread takes,
+    ``kernels/handout.py``) with the loop's ``new_team()`` (see the module doc): a worker on the
+    caller's CPU moves off it; the caller, the first time, yields its CPU once if no worker has
+    started yet."""
     if caller(team):
         if team[0] == 0:
             team[0] = 1
